@@ -1,0 +1,103 @@
+// Package store declares the repository interfaces decnet's workers and API
+// consume, and the sentinel errors they return. The SQL implementation lives
+// in store/sqlstore.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/decnet/decnet/internal/model"
+)
+
+// Sentinel errors returned by repositories; check them with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// StateRepository is the generic key/value table holding JSON blobs.
+type StateRepository interface {
+	// GetState returns the JSON stored under key, or ErrNotFound.
+	GetState(ctx context.Context, key string) ([]byte, error)
+	// SetState stores value (JSON) under key, replacing any previous value.
+	SetState(ctx context.Context, key string, value []byte) error
+}
+
+// IngestRepository writes what the ingest worker derives from events.
+type IngestRepository interface {
+	// CommitBatch writes the logs rows, credential upserts and bounty rows of
+	// a batch in one transaction. Records whose event id is already stored are
+	// skipped entirely, so replaying a batch changes nothing.
+	CommitBatch(ctx context.Context, recs []model.IngestRecord) (model.IngestResult, error)
+}
+
+// LogQuery selects log rows, newest first.
+type LogQuery struct {
+	Limit, Offset int
+	Decky         string
+	Service       string
+	EventType     string
+	AttackerIP    string
+	Since, Until  time.Time
+}
+
+// LogRepository reads the logs table.
+type LogRepository interface {
+	CountLogs(ctx context.Context) (int64, error)
+	ListLogs(ctx context.Context, q LogQuery) ([]model.LogEntry, error)
+	MaxLogID(ctx context.Context) (int64, error)
+}
+
+// CredentialQuery selects credential rows, most recently seen first.
+type CredentialQuery struct {
+	Limit, Offset int
+	AttackerIP    string
+	Service       string
+}
+
+// CredentialRepository reads the credentials table.
+type CredentialRepository interface {
+	ListCredentials(ctx context.Context, q CredentialQuery) ([]model.Credential, int64, error)
+}
+
+// BountyQuery selects bounty rows, newest first.
+type BountyQuery struct {
+	Limit, Offset int
+	BountyType    string
+	AttackerIP    string
+}
+
+// BountyRepository reads the bounty table.
+type BountyRepository interface {
+	ListBounties(ctx context.Context, q BountyQuery) ([]model.Bounty, int64, error)
+}
+
+// AttackerRepository stores one attacker row per source IP and its behaviour.
+type AttackerRepository interface {
+	// UpsertAttacker inserts or replaces the row for a.IP; a new row gets a
+	// fresh uuid, an existing one keeps its uuid. It returns the stored row.
+	UpsertAttacker(ctx context.Context, a model.Attacker) (model.Attacker, error)
+	GetAttackerByUUID(ctx context.Context, uuid string) (model.Attacker, error)
+	// GetAttackerUUIDByIP returns the uuid of the row for ip, or ErrNotFound.
+	GetAttackerUUIDByIP(ctx context.Context, ip string) (string, error)
+	UpsertAttackerBehavior(ctx context.Context, b model.AttackerBehavior) error
+	GetAttackerBehavior(ctx context.Context, attackerUUID string) (model.AttackerBehavior, error)
+}
+
+// UserRepository stores accounts and revoked tokens.
+type UserRepository interface {
+	GetUserByUsername(ctx context.Context, username string) (model.User, error)
+	GetUserByUUID(ctx context.Context, uuid string) (model.User, error)
+	// CreateUser inserts u; a taken username is ErrConflict.
+	CreateUser(ctx context.Context, u model.User) error
+	// UpdateUserPassword sets the hash and must-change flag and moves
+	// tokens_valid_from to validFrom, invalidating older tokens.
+	UpdateUserPassword(ctx context.Context, uuid, hash string, mustChange bool, validFrom time.Time) error
+	ListUsers(ctx context.Context) ([]model.User, error)
+	// RevokeToken denylists jti until expiresAt; revoking twice is not an error.
+	// Expired rows are pruned on the way.
+	RevokeToken(ctx context.Context, jti, userUUID string, expiresAt time.Time) error
+	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
+}
