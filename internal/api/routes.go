@@ -1,0 +1,85 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// routes lists every API route and the access it requires. It is the one
+// place to read what the API exposes to whom.
+func (s *Server) routes() []route {
+	return []route{
+		{http.MethodPost, "/api/v1/auth/login", AccessPublic, s.login},
+		{http.MethodPost, "/api/v1/auth/logout", AccessAuthenticated, s.logout},
+		{http.MethodPost, "/api/v1/auth/change-password", AccessAuthenticated, s.changePasswordHandler},
+		{http.MethodGet, "/api/v1/health", AccessViewer, s.healthHandler},
+	}
+}
+
+// Access is the authorisation a route requires.
+type Access int
+
+// Access levels, weakest first.
+const (
+	// AccessPublic needs no token (login).
+	AccessPublic Access = iota
+	// AccessAuthenticated needs a valid token for any user, even one who must
+	// still change their password (logout, change-password).
+	AccessAuthenticated
+	// AccessViewer needs a viewer or admin who has no pending password change.
+	AccessViewer
+	// AccessAdmin needs an admin who has no pending password change.
+	AccessAdmin
+)
+
+// String returns the level's name as used in route listings.
+func (a Access) String() string {
+	switch a {
+	case AccessPublic:
+		return "public"
+	case AccessAuthenticated:
+		return "authenticated"
+	case AccessViewer:
+		return "viewer"
+	case AccessAdmin:
+		return "admin"
+	}
+	return fmt.Sprintf("Access(%d)", int(a))
+}
+
+// Route describes one registered route, for RBAC and OpenAPI conformance tests.
+type Route struct {
+	Method string
+	Path   string
+	Access Access
+}
+
+// Pattern returns the Go 1.22 ServeMux pattern, "METHOD /path".
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// Routes lists the registered routes in registration order.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.table))
+	for i, rt := range s.table {
+		out[i] = Route{Method: rt.method, Path: rt.path, Access: rt.access}
+	}
+	return out
+}
+
+// handlerFunc is the shape of every handler: it writes a success response or
+// returns an error for serveRoute to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one entry of the route table.
+type route struct {
+	method  string
+	path    string
+	access  Access
+	handler handlerFunc
+}
+
+// register mounts rt behind its access check and the error renderer.
+func (s *Server) register(rt route) {
+	s.table = append(s.table, rt)
+	s.mux.Handle(rt.method+" "+rt.path, s.serveRoute(rt))
+}

@@ -1,0 +1,183 @@
+// Package api serves decnet's REST API under /api/v1: JSON in and out, errors
+// as {"detail": …}, bearer-token auth checked against the user store on every
+// request, and one middleware stack shared by every route.
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/decnet/decnet/internal/api/middleware"
+	"github.com/decnet/decnet/internal/auth"
+	"github.com/decnet/decnet/internal/store"
+)
+
+// Options configures New. Users and Tokens are required; New fills the rest.
+type Options struct {
+	// Users holds accounts and the token denylist.
+	Users store.UserRepository
+	// Tokens issues and verifies access tokens.
+	Tokens *auth.Tokens
+	// Hasher hashes passwords; nil means bcrypt at auth.DefaultCost.
+	Hasher *auth.Hasher
+	// Health lists what GET /health checks.
+	Health []HealthComponent
+	// Logger receives access, error and security logs; nil means slog.Default().
+	Logger *slog.Logger
+	// LimiterEnabled turns on the login and change-password attempt limits.
+	// The zero value leaves them off, so production wiring must set it.
+	LimiterEnabled bool
+	// CORSOrigins lists the exact origins (scheme://host[:port]) allowed to
+	// call the API from a browser; "*" is refused.
+	CORSOrigins []string
+	// MaxBodyBytes caps request bodies; 0 means 1 MiB.
+	MaxBodyBytes int64
+	// Now is the clock for limits, revocation cutoffs and caches; nil means time.Now.
+	Now func() time.Time
+}
+
+// withDefaults returns o with every unset optional field filled.
+func (o Options) withDefaults() (Options, error) {
+	if o.Hasher == nil {
+		h, err := auth.NewHasher(auth.DefaultCost)
+		if err != nil {
+			return o, err
+		}
+		o.Hasher = h
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = middleware.DefaultMaxBodyBytes
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o, nil
+}
+
+// Server is the API. Build it with New and serve Handler.
+type Server struct {
+	users  store.UserRepository
+	tokens *auth.Tokens
+	hasher *auth.Hasher
+	log    *slog.Logger
+	now    func() time.Time
+
+	loginByIP      *auth.Limiter
+	loginByUser    *auth.Limiter
+	changePassword *auth.Limiter
+
+	health  *healthChecker
+	mux     *http.ServeMux
+	table   []route
+	handler http.Handler
+}
+
+// New validates o and builds the server with every route registered.
+func New(o Options) (*Server, error) {
+	if o.Users == nil {
+		return nil, errors.New("api: Options.Users is required")
+	}
+	if o.Tokens == nil {
+		return nil, errors.New("api: Options.Tokens is required")
+	}
+	if o.MaxBodyBytes < 0 {
+		return nil, fmt.Errorf("api: negative MaxBodyBytes %d", o.MaxBodyBytes)
+	}
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	cors, err := middleware.CORS(o.CORSOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	health, err := newHealthChecker(o.Health, o.Now, o.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+	s := &Server{
+		users:  o.Users,
+		tokens: o.Tokens,
+		hasher: o.Hasher,
+		log:    o.Logger,
+		now:    o.Now,
+		health: health,
+		mux:    http.NewServeMux(),
+	}
+	for _, l := range []struct {
+		dst    **auth.Limiter
+		n      int
+		window time.Duration
+	}{
+		{&s.loginByIP, auth.LoginAttempts, auth.LoginWindow},
+		{&s.loginByUser, auth.LoginAttempts, auth.LoginWindow},
+		{&s.changePassword, auth.ChangePasswordAttempts, auth.ChangePasswordWindow},
+	} {
+		*l.dst, err = auth.NewLimiter(auth.LimiterOptions{
+			Limit: l.n, Window: l.window, Now: o.Now, Disabled: !o.LimiterEnabled,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("api: %w", err)
+		}
+	}
+	if !o.LimiterEnabled {
+		s.log.Error("api: login and change-password rate limits are disabled")
+	}
+
+	for _, rt := range s.routes() {
+		s.register(rt)
+	}
+
+	// The stack, outermost first. Auth is not here because it differs per
+	// route; each route's access level is in routes.go. CORS sits before the
+	// body rules so a 413/415 sent to an allowed origin stays readable by it.
+	s.handler = middleware.Stack(
+		middleware.RequestID(),
+		middleware.AccessLog(s.log, s.now),
+		middleware.Recover(s.log),
+		middleware.SecureHeaders(),
+		cors,
+		middleware.Body(o.MaxBodyBytes),
+	)(http.HandlerFunc(s.route))
+	return s, nil
+}
+
+// Handler returns the API's root handler, serving everything under /api/v1.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// route dispatches to the mux, answering unmatched requests in the API's JSON
+// error shape instead of the mux's plain text.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	if allow := s.allowedMethods(r); allow != "" {
+		w.Header().Set("Allow", allow)
+		middleware.WriteJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed"})
+		return
+	}
+	middleware.WriteJSON(w, http.StatusNotFound, errorBody{Detail: "Not Found"})
+}
+
+// allowedMethods lists the methods some route accepts for r's path, or "".
+func (s *Server) allowedMethods(r *http.Request) string {
+	allow := ""
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(&probe); pattern != "" {
+			if allow != "" {
+				allow += ", "
+			}
+			allow += m
+		}
+	}
+	return allow
+}
