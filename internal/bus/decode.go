@@ -1,0 +1,254 @@
+package bus
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/decnet/decnet/internal/model"
+)
+
+// decodeEvent decodes an event envelope body, the hot path of every consumer.
+// encoding/json costs several µs per event in reflection, so the exact shape
+// eventMsg writes is parsed by hand; anything else (unknown or differently
+// cased keys, nulls, invalid UTF-8 …) goes to encoding/json, so the two paths
+// never disagree about what is accepted. FuzzDecodeEvent pins that.
+func decodeEvent(data []byte) (model.Event, bool) {
+	var ev model.Event
+	if fastDecodeEvent(data, &ev) {
+		return ev, true
+	}
+	var env eventEnvelope
+	if err := json.Unmarshal(data, &env); err != nil || env.Payload == nil {
+		return model.Event{}, false
+	}
+	return *env.Payload, true
+}
+
+// fastDecodeEvent reports false whenever it is not certain to produce what
+// encoding/json would; ev is then garbage.
+func fastDecodeEvent(data []byte, ev *model.Event) bool {
+	if !utf8.Valid(data) {
+		return false
+	}
+	// One copy of the body backs every decoded string, instead of one
+	// allocation per field.
+	s := scanner{b: string(data)}
+	payload := false
+	ok := s.object(func(key string) bool {
+		switch key {
+		case "v":
+			_, ok := s.int()
+			return ok
+		case "ts":
+			return s.float()
+		case "id", "topic", "type":
+			_, ok := s.str()
+			return ok
+		case "payload":
+			payload = true
+			return s.event(ev)
+		}
+		return false
+	})
+	s.ws()
+	return ok && payload && s.i == len(s.b)
+}
+
+// scanner walks a JSON document that is already known to be valid UTF-8.
+type scanner struct {
+	b string
+	i int
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) eat(c byte) bool {
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// object parses {"key": value, …}, calling member for each key with the
+// scanner positioned on its value.
+func (s *scanner) object(member func(key string) bool) bool {
+	if !s.eat('{') {
+		return false
+	}
+	if s.eat('}') {
+		return true
+	}
+	for {
+		tok, escaped, ok := s.strToken()
+		// An escaped key could alias a known one; leave that to encoding/json.
+		if !ok || escaped || !s.eat(':') || !member(tok[1:len(tok)-1]) {
+			return false
+		}
+		if s.eat(',') {
+			continue
+		}
+		return s.eat('}')
+	}
+}
+
+// strToken returns the quoted string at the cursor, quotes included, and
+// whether it holds escapes.
+func (s *scanner) strToken() (tok string, escaped, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return "", false, false
+	}
+	start := s.i
+	for i := start + 1; i < len(s.b); i++ {
+		switch c := s.b[i]; {
+		case c == '"':
+			s.i = i + 1
+			return s.b[start:s.i], escaped, true
+		case c == '\\':
+			escaped = true
+			i++
+		case c < 0x20:
+			return "", false, false
+		}
+	}
+	return "", false, false
+}
+
+func (s *scanner) str() (string, bool) {
+	tok, escaped, ok := s.strToken()
+	if !ok {
+		return "", false
+	}
+	if !escaped {
+		return tok[1 : len(tok)-1], true
+	}
+	// Escapes are rare enough (quotes, '<' '>' '&' in attacker input) that
+	// encoding/json's exact unescaping is worth its cost here.
+	var v string
+	if json.Unmarshal([]byte(tok), &v) != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// number returns a JSON number token, validated against the JSON grammar
+// (stricter than strconv: no '+', no leading zeros, no bare '.').
+func (s *scanner) number() (string, bool) {
+	s.ws()
+	b, i := s.b, s.i
+	start := i
+	digits := func() bool {
+		n := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else if !digits() {
+		return "", false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return "", false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return "", false
+		}
+	}
+	s.i = i
+	return b[start:i], true
+}
+
+// int parses a number into an int field the way encoding/json does.
+func (s *scanner) int() (int, bool) {
+	tok, ok := s.number()
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(tok, 10, strconv.IntSize)
+	return int(n), err == nil
+}
+
+func (s *scanner) float() bool {
+	tok, ok := s.number()
+	if !ok {
+		return false
+	}
+	_, err := strconv.ParseFloat(tok, 64)
+	return err == nil
+}
+
+func (s *scanner) event(ev *model.Event) bool {
+	return s.object(func(key string) bool {
+		var (
+			dst *string
+			ok  bool
+		)
+		switch key {
+		case "id":
+			dst = &ev.ID
+		case "decky":
+			dst = &ev.Decky
+		case "service":
+			dst = &ev.Service
+		case "event_type":
+			dst = &ev.EventType
+		case "src_ip":
+			dst = &ev.SrcIP
+		case "dst_ip":
+			dst = &ev.DstIP
+		case "session_id":
+			dst = &ev.SessionID
+		case "msg":
+			dst = &ev.Msg
+		case "raw":
+			dst = &ev.Raw
+		case "src_port":
+			ev.SrcPort, ok = s.int()
+			return ok
+		case "dst_port":
+			ev.DstPort, ok = s.int()
+			return ok
+		case "ts":
+			tok, _, ok := s.strToken()
+			return ok && ev.TS.UnmarshalJSON([]byte(tok)) == nil
+		case "fields":
+			if ev.Fields == nil {
+				ev.Fields = map[string]string{}
+			}
+			return s.object(func(k string) bool {
+				v, ok := s.str()
+				ev.Fields[k] = v
+				return ok
+			})
+		default:
+			return false
+		}
+		*dst, ok = s.str()
+		return ok
+	})
+}

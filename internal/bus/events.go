@@ -1,0 +1,344 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/decnet/decnet/internal/model"
+)
+
+// DefaultFetchBatch is the batch size Fetch uses when asked for max <= 0: the
+// ingest worker commits this many rows per transaction.
+const DefaultFetchBatch = 500
+
+// EventPublisher is the durable side of the bus, for services that emit
+// attacker events and want to be tested without a server.
+type EventPublisher interface {
+	PublishEvent(ctx context.Context, ev model.Event) error
+}
+
+var _ EventPublisher = (*Bus)(nil)
+
+// eventEnvelope is Envelope with the payload typed, so an event is encoded and
+// decoded in one pass on the hot path.
+type eventEnvelope struct {
+	V       int          `json:"v"`
+	ID      string       `json:"id"`
+	Topic   string       `json:"topic"`
+	Type    string       `json:"type"`
+	TS      float64      `json:"ts"`
+	Payload *model.Event `json:"payload"`
+}
+
+// eventMsg builds the JetStream message of ev. The envelope id is the event
+// id, so a retried publish is byte-for-byte the same message.
+func (b *Bus) eventMsg(ev *model.Event) (*nats.Msg, error) {
+	if ev.ID == "" {
+		return nil, errors.New("bus: event has no id (the dedup and idempotency key)")
+	}
+	subj, err := EventSubject(ev.Decky, ev.Service)
+	if err != nil {
+		return nil, fmt.Errorf("bus: event %s: %w", ev.ID, err)
+	}
+	ts := ev.TS
+	if ts.IsZero() {
+		ts = time.Now()
+	}
+	data, err := json.Marshal(eventEnvelope{
+		V: EnvelopeVersion, ID: ev.ID, Topic: subj, Type: ev.EventType, TS: epoch(ts), Payload: ev,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: event %s: encode: %w", ev.ID, err)
+	}
+	if len(data) > MaxMessageSize {
+		return nil, fmt.Errorf("bus: event %s: %d bytes exceeds %d", ev.ID, len(data), MaxMessageSize)
+	}
+	m := nats.NewMsg(b.wire(subj))
+	m.Data = data
+	// The server drops a second message with the same id inside the
+	// duplicate window, so producer retries never store an event twice.
+	m.Header.Set(jetstream.MsgIDHeader, ev.ID)
+	return m, nil
+}
+
+// PublishEvent stores ev in the EVENTS stream on events.<decky>.<service> and
+// waits for the server's ack (at most PublishTimeout). A repeat with the same
+// ev.ID inside the duplicate window is acked but stored once.
+func (b *Bus) PublishEvent(ctx context.Context, ev model.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bus: publish event %s panicked: %v", ev.ID, r)
+		}
+	}()
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	m, err := b.eventMsg(&ev)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.opts.PublishTimeout)
+	defer cancel()
+	if _, err := b.js.PublishMsg(ctx, m); err != nil {
+		return fmt.Errorf("bus: publish event %s: %w", ev.ID, err)
+	}
+	return nil
+}
+
+// PublishEventAsync queues ev for the EVENTS stream without waiting for its
+// ack, for bulk producers. At most AsyncMaxPending events are in flight; when
+// the window is full it blocks up to PublishTimeout, then fails. Failures of
+// queued events are reported by FlushAsync.
+func (b *Bus) PublishEventAsync(ev model.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bus: publish event %s panicked: %v", ev.ID, r)
+		}
+	}()
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	m, err := b.eventMsg(&ev)
+	if err != nil {
+		return err
+	}
+	if _, err := b.js.PublishMsgAsync(m, jetstream.WithStallWait(b.opts.PublishTimeout)); err != nil {
+		return fmt.Errorf("bus: publish event %s: %w", ev.ID, err)
+	}
+	return nil
+}
+
+func (b *Bus) onAsyncError(_ jetstream.JetStream, m *nats.Msg, err error) {
+	b.asyncMu.Lock()
+	defer b.asyncMu.Unlock()
+	b.asyncFail++
+	if b.asyncErr == nil {
+		b.asyncErr = fmt.Errorf("event %s: %w", m.Header.Get(jetstream.MsgIDHeader), err)
+	}
+}
+
+// FlushAsync waits until every PublishEventAsync so far is acked, and reports
+// the failures seen since the previous FlushAsync. Failed events may be
+// published again: their ids make the retry idempotent.
+func (b *Bus) FlushAsync(ctx context.Context) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	select {
+	case <-b.js.PublishAsyncComplete():
+	case <-ctx.Done():
+		return fmt.Errorf("bus: flush: %d events still unacked: %w", b.js.PublishAsyncPending(), ctx.Err())
+	}
+	b.asyncMu.Lock()
+	n, first := b.asyncFail, b.asyncErr
+	b.asyncFail, b.asyncErr = 0, nil
+	b.asyncMu.Unlock()
+	if n > 0 {
+		return fmt.Errorf("bus: %d async event publishes failed, first: %w", n, first)
+	}
+	return nil
+}
+
+// EventConsumer is a durable pull consumer on events.>. Several processes may
+// use the same durable name; the stream then splits events between them.
+type EventConsumer struct {
+	b    *Bus
+	name string
+	cons jetstream.Consumer
+}
+
+// EventConsumer creates (or rebinds to) the durable pull consumer named
+// durable. Its position and unacked events survive restarts.
+//
+// Acks are explicit, not "all": with AckAll, acking the last event of one
+// instance's batch would also ack the older events another instance of the
+// same worker is still committing, and a crash there would lose them. Batch
+// acks stay cheap anyway (see EventBatch.Ack).
+func (b *Bus) EventConsumer(ctx context.Context, durable string) (*EventConsumer, error) {
+	if b.closed.Load() {
+		return nil, ErrClosed
+	}
+	if err := Token(durable); err != nil {
+		return nil, fmt.Errorf("bus: invalid durable name: %w", err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, b.opts.PublishTimeout)
+	defer cancel()
+	cons, err := b.js.CreateOrUpdateConsumer(cctx, b.stream, jetstream.ConsumerConfig{
+		Durable:       durable,
+		FilterSubject: b.wire(EventsAll),
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       b.opts.AckWait,
+		// Unlimited: an event must wait out a database outage, never be
+		// dropped after N attempts. Poison messages are terminated instead.
+		MaxDeliver:    -1,
+		MaxAckPending: DefaultMaxAckPending,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: durable consumer %s on %s: %w", durable, b.stream, err)
+	}
+	return &EventConsumer{b: b, name: durable, cons: cons}, nil
+}
+
+// EventBatch is the result of one Fetch: the decoded events plus what is
+// needed to ack or nak them together.
+type EventBatch struct {
+	b       *Bus
+	msgs    []jetstream.Msg
+	events  []model.Event
+	dropped int
+}
+
+// Events are the batch's decoded events, in stream order.
+func (eb *EventBatch) Events() []model.Event { return eb.events }
+
+// Dropped counts undecodable messages in this batch. They were terminated, so
+// the server never redelivers them.
+func (eb *EventBatch) Dropped() int { return eb.dropped }
+
+// Ack acks every event of the batch and waits until the server confirms. Each
+// event's ack is sent without waiting and only the last one is a round trip:
+// the server handles one connection's acks in order, so its reply to the last
+// proves all the earlier ones were applied.
+func (eb *EventBatch) Ack(ctx context.Context) error {
+	n := len(eb.msgs)
+	if n == 0 {
+		return nil
+	}
+	for _, m := range eb.msgs[:n-1] {
+		if err := m.Ack(); err != nil && !errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
+			return fmt.Errorf("bus: ack: %w", err)
+		}
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, eb.b.opts.PublishTimeout)
+		defer cancel()
+	}
+	if err := eb.msgs[n-1].DoubleAck(ctx); err != nil {
+		return fmt.Errorf("bus: ack confirmation: %w", err)
+	}
+	return nil
+}
+
+// Nak asks the server to redeliver every event of the batch now, e.g. when
+// the database is down. Callers should back off before fetching again.
+func (eb *EventBatch) Nak() error {
+	var first error
+	for _, m := range eb.msgs {
+		if err := m.Nak(); err != nil && first == nil && !errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
+			first = fmt.Errorf("bus: nak: %w", err)
+		}
+	}
+	return first
+}
+
+// Fetch returns up to max events (DefaultFetchBatch when max <= 0). When none
+// is ready it waits up to maxWait for the first, then takes whatever else is
+// ready; an empty batch after maxWait is not an error. Cancelling ctx returns
+// promptly, naking anything already received.
+func (c *EventConsumer) Fetch(ctx context.Context, max int, maxWait time.Duration) (*EventBatch, error) {
+	if c.b.closed.Load() {
+		return nil, ErrClosed
+	}
+	if max <= 0 {
+		max = DefaultFetchBatch
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	eb := &EventBatch{b: c.b, msgs: make([]jetstream.Msg, 0, max), events: make([]model.Event, 0, max)}
+
+	// Under load the first no-wait pull fills the batch in one round trip.
+	// When idle, a long pull for a single event wakes us on the first
+	// arrival instead of holding a full batch open until maxWait expires.
+	mb, err := c.cons.FetchNoWait(max)
+	if err := c.collect(ctx, eb, mb, err); err != nil {
+		return nil, err
+	}
+	if eb.size() > 0 || maxWait <= 0 {
+		return eb, nil
+	}
+	mb, err = c.cons.Fetch(1, jetstream.FetchMaxWait(maxWait))
+	if err := c.collect(ctx, eb, mb, err); err != nil {
+		return nil, err
+	}
+	if eb.size() == 0 || max == 1 {
+		return eb, nil
+	}
+	mb, err = c.cons.FetchNoWait(max - eb.size())
+	if err := c.collect(ctx, eb, mb, err); err != nil {
+		return nil, err
+	}
+	return eb, nil
+}
+
+func (eb *EventBatch) size() int { return len(eb.msgs) + eb.dropped }
+
+// collect moves the messages of one pull into eb. On ctx cancellation it naks
+// what eb holds and leaves a goroutine to nak stragglers of the pull, so
+// nothing waits out AckWait.
+func (c *EventConsumer) collect(ctx context.Context, eb *EventBatch, mb jetstream.MessageBatch, err error) error {
+	if err != nil {
+		if eb.size() > 0 {
+			return nil
+		}
+		return fmt.Errorf("bus: fetch from %s: %w", c.name, err)
+	}
+	ch := mb.Messages()
+	for {
+		select {
+		case m, ok := <-ch:
+			if !ok {
+				if err := mb.Error(); err != nil && eb.size() == 0 {
+					return fmt.Errorf("bus: fetch from %s: %w", c.name, err)
+				}
+				return nil
+			}
+			c.add(eb, m)
+		case <-ctx.Done():
+			eb.Nak()
+			go func() {
+				for m := range ch {
+					m.Nak()
+				}
+			}()
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *EventConsumer) add(eb *EventBatch, m jetstream.Msg) {
+	ev, ok := decodeEvent(m.Data())
+	if !ok || ev.ID == "" {
+		// Redelivering a message that can never decode would loop forever.
+		// Term (not TermWithReason) so servers before 2.10 honour it too.
+		if terr := m.Term(); terr != nil {
+			c.b.log.Warn("bus: terminate undecodable event", "consumer", c.name, "err", terr)
+		}
+		c.b.log.Warn("bus: dropped undecodable event", "consumer", c.name, "subject", m.Subject(), "bytes", len(m.Data()))
+		eb.dropped++
+		return
+	}
+	eb.msgs = append(eb.msgs, m)
+	eb.events = append(eb.events, ev)
+}
+
+// Pending is how many events this consumer has not finished: not yet
+// delivered plus delivered but unacked.
+func (c *EventConsumer) Pending(ctx context.Context) (uint64, error) {
+	info, err := c.cons.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("bus: consumer %s info: %w", c.name, err)
+	}
+	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+// Name is the durable name of the consumer.
+func (c *EventConsumer) Name() string { return c.name }

@@ -1,0 +1,412 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/decnet/decnet/internal/bus"
+	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/store"
+)
+
+// Batch is a set of events fetched from a durable consumer. Ack confirms
+// them so they are never redelivered; Nak asks for redelivery.
+type Batch interface {
+	Events() []model.Event
+	Ack(ctx context.Context) error
+	Nak() error
+}
+
+// Source hands out batches of events: at most max events, waiting at most
+// maxWait for the first. A nil batch (or one with no events) means nothing
+// arrived in time.
+type Source interface {
+	Fetch(ctx context.Context, max int, maxWait time.Duration) (Batch, error)
+}
+
+// Publisher sends a notification on the bus. Notifications are advisory:
+// consumers also poll the database, so a lost one delays, never loses, work.
+type Publisher interface {
+	Publish(ctx context.Context, topic, typ string, payload any) error
+}
+
+// Bus topics the worker publishes on.
+const (
+	topicCredentialCaptured = bus.CredentialCaptured
+	topicSystemLog          = bus.SystemLog
+)
+
+// Defaults for Options.
+const (
+	// DefaultBatchSize events per transaction amortises the commit without
+	// holding the SQLite write lock for long.
+	DefaultBatchSize = 500
+	// DefaultMaxWait bounds how stale a quiet decoy's events can get.
+	DefaultMaxWait = 250 * time.Millisecond
+	// DefaultRetryMin is the first pause after a failed commit.
+	DefaultRetryMin = 250 * time.Millisecond
+	// DefaultRetryMax caps the pause, so a recovered database is noticed
+	// within seconds.
+	DefaultRetryMax = 5 * time.Second
+	// DefaultGrace is how long shutdown waits for the batch in hand.
+	DefaultGrace = 5 * time.Second
+)
+
+// publishTimeout bounds one notification so a stuck bus cannot stall
+// ingestion behind it.
+const publishTimeout = 2 * time.Second
+
+// logEvery is the minimum gap between repeated warnings of one kind, so a
+// dead bus or database produces a trickle of log lines, not a flood.
+const logEvery = 10 * time.Second
+
+// Options configures a Worker. Source and Repo are required.
+type Options struct {
+	// Source is the durable consumer events come from.
+	Source Source
+	// Repo commits derived rows; it must skip event ids it already holds.
+	Repo store.IngestRepository
+	// Publisher receives credential.captured and system.log notifications;
+	// nil disables them.
+	Publisher Publisher
+	// BatchSize is the most events committed in one transaction.
+	BatchSize int
+	// MaxWait is how long a fetch waits for events before returning short.
+	MaxWait time.Duration
+	// Derive configures row extraction (trusted proxies, raw-line format).
+	Derive DeriveOptions
+	// Logger receives rate-limited warnings; nil discards them.
+	Logger *slog.Logger
+	// Now stamps commits and events that arrive without a timestamp; it is
+	// a seam for tests and defaults to time.Now.
+	Now func() time.Time
+	// RetryMin and RetryMax bound the exponential backoff between attempts
+	// to commit a batch while the database is failing.
+	RetryMin, RetryMax time.Duration
+	// Grace is how long shutdown waits for the batch in hand to commit.
+	Grace time.Duration
+}
+
+func (o *Options) withDefaults() error {
+	if o.Source == nil {
+		return errors.New("ingest: options: source is required")
+	}
+	if o.Repo == nil {
+		return errors.New("ingest: options: repository is required")
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.MaxWait <= 0 {
+		o.MaxWait = DefaultMaxWait
+	}
+	if o.RetryMin <= 0 {
+		o.RetryMin = DefaultRetryMin
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = DefaultRetryMax
+	}
+	if o.RetryMax < o.RetryMin {
+		o.RetryMax = o.RetryMin
+	}
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return nil
+}
+
+// Worker states reported by Status.
+const (
+	// StateStarting is a worker whose Run has not begun.
+	StateStarting = "starting"
+	// StateRunning is a worker fetching and committing normally.
+	StateRunning = "running"
+	// StatePaused is a worker retrying a failing database or bus; nothing
+	// is acknowledged meanwhile, so nothing is lost.
+	StatePaused = "paused"
+	// StateStopped is a worker whose Run has returned.
+	StateStopped = "stopped"
+)
+
+// Status is a snapshot of the worker for health checks.
+type Status struct {
+	// State is StateStarting, StateRunning, StatePaused (retrying a failing
+	// database or bus) or StateStopped.
+	State string `json:"state"`
+	// LastCommit is when a batch last committed.
+	LastCommit time.Time `json:"last_commit"`
+	// LastError is the most recent fetch or commit failure, kept after
+	// recovery so a health check can still say what went wrong.
+	LastError string `json:"last_error,omitempty"`
+	// Committed counts logs rows written; Duplicates counts redelivered
+	// events the repository already held.
+	Committed  uint64 `json:"committed"`
+	Duplicates uint64 `json:"duplicates"`
+	// Dropped counts events discarded before commit because they had no
+	// event id, the key that makes redelivery harmless.
+	Dropped uint64 `json:"dropped"`
+}
+
+// CredentialCapturedPayload is the payload of credential.captured
+// notifications, one per credential attempt a batch wrote.
+type CredentialCapturedPayload struct {
+	SecretSHA256 string `json:"secret_sha256"`
+	SecretKind   string `json:"secret_kind"`
+	AttackerIP   string `json:"attacker_ip"`
+	Decky        string `json:"decky"`
+	Service      string `json:"service"`
+}
+
+// BatchCommittedPayload is the payload of the system.log batch_committed
+// notification sent after each non-empty committed batch.
+type BatchCommittedPayload struct {
+	Component  string `json:"component"`
+	Flushed    int    `json:"flushed"`
+	Duplicates int    `json:"duplicates"`
+}
+
+// Worker moves events from a Source into the database.
+type Worker struct {
+	o       Options
+	running atomic.Bool
+
+	mu sync.Mutex // guards st
+	st Status
+
+	// Only Run's goroutine touches the limiters.
+	warnCommit, warnFetch, warnPublish, warnAck, warnDrop rateLimit
+}
+
+// New validates o, fills its defaults and returns a worker ready to Run.
+func New(o Options) (*Worker, error) {
+	if err := o.withDefaults(); err != nil {
+		return nil, err
+	}
+	return &Worker{o: o, st: Status{State: StateStarting}}, nil
+}
+
+// Status returns a snapshot of the worker's state; safe for concurrent use.
+func (w *Worker) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.st
+}
+
+func (w *Worker) setState(s string) {
+	w.mu.Lock()
+	w.st.State = s
+	w.mu.Unlock()
+}
+
+func (w *Worker) setError(s string, err error) {
+	w.mu.Lock()
+	w.st.State = s
+	w.st.LastError = err.Error()
+	w.mu.Unlock()
+}
+
+// Run ingests until ctx ends. It returns nil after a clean shutdown, and an
+// error when shutdown had to hand back a batch it could not commit (the
+// batch is nak'd, so it is redelivered, not lost).
+func (w *Worker) Run(ctx context.Context) error {
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("ingest: worker is already running")
+	}
+	defer w.running.Store(false)
+	defer w.setState(StateStopped)
+
+	// drain outlives ctx by the grace period, so the batch in hand when
+	// shutdown starts can still be committed and acknowledged.
+	drain, cancelDrain := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelDrain()
+	stopGrace := context.AfterFunc(ctx, func() { time.AfterFunc(w.o.Grace, cancelDrain) })
+	defer stopGrace()
+
+	w.setState(StateRunning)
+	fetchBackoff := w.o.RetryMin
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		b, err := w.o.Source.Fetch(ctx, w.o.BatchSize, w.o.MaxWait)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			w.setError(StatePaused, err)
+			w.warnFetch.log(&w.o, "ingest: fetching events failed", "err", err)
+			if !sleepCtx(ctx, fetchBackoff) {
+				return nil
+			}
+			fetchBackoff = min(2*fetchBackoff, w.o.RetryMax)
+			continue
+		}
+		fetchBackoff = w.o.RetryMin
+		if b == nil {
+			w.setState(StateRunning)
+			continue
+		}
+		if err := w.handle(ctx, drain, b); err != nil {
+			return err
+		}
+	}
+}
+
+// handle derives, commits, acknowledges and announces one batch.
+func (w *Worker) handle(ctx, drain context.Context, b Batch) error {
+	events := b.Events()
+	recs := make([]model.IngestRecord, 0, len(events))
+	dropped := 0
+	for _, ev := range events {
+		if ev.ID == "" {
+			dropped++
+			continue
+		}
+		if ev.TS.IsZero() {
+			ev.TS = w.o.Now().UTC()
+		}
+		recs = append(recs, w.derive(ev))
+	}
+	if dropped > 0 {
+		w.mu.Lock()
+		w.st.Dropped += uint64(dropped)
+		w.mu.Unlock()
+		w.warnDrop.log(&w.o, "ingest: dropped events without an id", "count", dropped)
+	}
+
+	var res model.IngestResult
+	if len(recs) > 0 {
+		var err error
+		if res, err = w.commit(ctx, drain, recs); err != nil {
+			if nerr := b.Nak(); nerr != nil {
+				w.o.Logger.Warn("ingest: nak failed; the batch will be redelivered after its ack wait", "err", nerr)
+			}
+			return fmt.Errorf("ingest: %d events not committed before shutdown, handed back for redelivery: %w", len(recs), err)
+		}
+	}
+
+	// The rows are durable now; a failed ack only means redelivery, which
+	// the repository absorbs as duplicates.
+	if err := b.Ack(drain); err != nil {
+		w.warnAck.log(&w.o, "ingest: ack failed; the batch will be redelivered as duplicates", "err", err)
+	}
+	if len(recs) > 0 {
+		w.announce(drain, res)
+	}
+	return nil
+}
+
+// derive is Derive behind a recover: Derive is fuzzed and meant to be
+// total, but if a hostile event ever found a panic it must cost that event
+// its bounties, not stop ingestion for everyone.
+func (w *Worker) derive(ev model.Event) (rec model.IngestRecord) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.o.Logger.Error("ingest: derive panicked; storing the logs row only", "event_id", ev.ID, "panic", r)
+			rec = Derive(model.Event{
+				ID: ev.ID, TS: ev.TS, Decky: ev.Decky, Service: ev.Service, EventType: ev.EventType,
+				SrcIP: ev.SrcIP, SessionID: ev.SessionID, Msg: ev.Msg, Raw: ev.Raw,
+			}, DeriveOptions{})
+			rec.Log.Fields = ev.Fields
+		}
+	}()
+	return Derive(ev, w.o.Derive)
+}
+
+// commit writes recs, retrying with exponential backoff while the
+// repository fails. It gives up only when ctx ends, returning the last
+// error; attempts already in flight run on drain so shutdown can finish them.
+func (w *Worker) commit(ctx, drain context.Context, recs []model.IngestRecord) (model.IngestResult, error) {
+	backoff := w.o.RetryMin
+	for {
+		res, err := w.o.Repo.CommitBatch(drain, recs)
+		if err == nil {
+			w.mu.Lock()
+			w.st.State = StateRunning
+			w.st.LastCommit = w.o.Now()
+			w.st.Committed += uint64(max(res.LogsInserted, 0))
+			w.st.Duplicates += uint64(max(res.Duplicates, 0))
+			w.mu.Unlock()
+			return res, nil
+		}
+		w.setError(StatePaused, err)
+		w.warnCommit.log(&w.o, "ingest: commit failed, retrying", "err", err, "events", len(recs), "backoff", backoff)
+		if ctx.Err() != nil || !sleepCtx(ctx, backoff) {
+			return model.IngestResult{}, err
+		}
+		backoff = min(2*backoff, w.o.RetryMax)
+	}
+}
+
+// announce publishes the notifications for a committed batch.
+func (w *Worker) announce(ctx context.Context, res model.IngestResult) {
+	if w.o.Publisher == nil {
+		return
+	}
+	for _, c := range res.Credentials {
+		w.publish(ctx, topicCredentialCaptured, "captured", CredentialCapturedPayload{
+			SecretSHA256: c.SecretSHA256,
+			SecretKind:   c.SecretKind,
+			AttackerIP:   c.AttackerIP,
+			Decky:        c.DeckyName,
+			Service:      c.Service,
+		})
+	}
+	w.publish(ctx, topicSystemLog, "batch_committed", BatchCommittedPayload{
+		Component:  "ingester",
+		Flushed:    res.LogsInserted,
+		Duplicates: res.Duplicates,
+	})
+}
+
+func (w *Worker) publish(ctx context.Context, topic, typ string, payload any) {
+	pctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
+	if err := w.o.Publisher.Publish(pctx, topic, typ, payload); err != nil {
+		w.warnPublish.log(&w.o, "ingest: publish failed", "topic", topic, "err", err)
+	}
+}
+
+// sleepCtx waits d or until ctx ends; it reports whether the full wait
+// elapsed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// rateLimit lets one warning through per logEvery and counts the rest, so
+// the next warning that passes says how many were suppressed.
+type rateLimit struct {
+	last       time.Time
+	suppressed int
+}
+
+func (r *rateLimit) log(o *Options, msg string, args ...any) {
+	now := o.Now()
+	if !r.last.IsZero() && now.Sub(r.last) < logEvery {
+		r.suppressed++
+		return
+	}
+	if r.suppressed > 0 {
+		args = append(args, "suppressed", r.suppressed)
+	}
+	r.last, r.suppressed = now, 0
+	o.Logger.Warn(msg, args...)
+}
