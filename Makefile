@@ -1,0 +1,39 @@
+# decnet developer targets. The README's two commands are `go run ./cmd/decnet up`
+# and `go test ./...`; these targets wrap them and the rest.
+GO ?= go
+FUZZTIME ?= 30s
+BENCH_EVENTS ?= 200000
+
+.PHONY: up build test test-race vet fuzz bench ci
+
+up:
+	$(GO) run ./cmd/decnet up
+
+build:
+	$(GO) build -o bin/decnet ./cmd/decnet
+
+test:
+	$(GO) test ./...
+
+test-race:
+	$(GO) test -race ./...
+
+vet:
+	gofmt -l . | (! grep .) && $(GO) vet ./...
+
+# Runs every FuzzXxx target for FUZZTIME each (go test allows one -fuzz
+# target per invocation, so they are listed and run one by one).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	$(GO) run ./bench/ingest -events $(BENCH_EVENTS)
+
+ci:
+	bash .ci/run

@@ -1,0 +1,358 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/decnet/decnet/internal/model"
+)
+
+const (
+	logInsertPrefix = "INSERT INTO logs (event_id, timestamp, decky, service, event_type, attacker_ip, " +
+		"session_id, raw_line, fields, msg) VALUES "
+	logInsertCols = 10
+
+	eventIDLookupPrefix = "SELECT event_id FROM logs WHERE event_id IN ("
+	eventIDLookupSuffix = ")"
+	// maxLookupIDs bounds one IN list; lists are padded up to a power of
+	// two so a handful of statement texts cover every batch size.
+	maxLookupIDs = 512
+
+	bountyInsertHead = " bounty (timestamp, decky, service, attacker_ip, bounty_type, payload, payload_sha256) VALUES "
+	bountyInsertCols = 7
+
+	// maxCommitAttempts bounds re-runs of a batch after a retryable error.
+	maxCommitAttempts = 3
+
+	defaultSecretKind = "plaintext"
+)
+
+// preparedRecord is one IngestRecord encoded for the database: strings cut
+// to their columns, JSON encoded, hashes computed. Preparing happens before
+// the write lock is taken, so the lock covers only database work.
+type preparedRecord struct {
+	eventID string
+	logArgs [logInsertCols]any
+	cred    *model.Credential
+	credArg []any
+	bounty  [][bountyInsertCols]any
+}
+
+// preparedBatch is a batch minus the records repeating an earlier event id
+// of the same batch.
+type preparedBatch struct {
+	recs        []preparedRecord
+	ids         []string
+	inBatchDups int
+}
+
+// CommitBatch writes the logs rows, credential upserts and bounty rows of
+// recs in one transaction. Records whose event id is already stored, or
+// repeats one earlier in recs, are skipped whole: no log row, no
+// attempt_count bump, no bounty. Bounties dedup on (type, attacker_ip,
+// payload hash) through a unique key. On MySQL a deadlock or a lost race on
+// an event id re-runs the transaction, which then skips what the winner
+// wrote.
+func (s *Store) CommitBatch(ctx context.Context, recs []model.IngestRecord) (res model.IngestResult, err error) {
+	defer wrap(&err, "CommitBatch(%d records)", len(recs))
+	if len(recs) == 0 {
+		return res, nil
+	}
+	if err := s.prepareIngest(ctx); err != nil {
+		return res, err
+	}
+	b, err := s.prepareBatch(recs)
+	if err != nil {
+		return res, err
+	}
+	for attempt := 1; ; attempt++ {
+		res, err = s.commitPrepared(ctx, b)
+		if err == nil || attempt == maxCommitAttempts || !s.d.retryable(err) || ctx.Err() != nil {
+			return res, err
+		}
+		s.log.Warn("retrying ingest batch", "attempt", attempt, "err", err)
+	}
+}
+
+// prepareIngest caches every statement a batch can use, once: each
+// multi-row size is a power of two, so there are a few dozen at most.
+func (s *Store) prepareIngest(ctx context.Context) error {
+	if s.ingestReady.Load() {
+		return nil
+	}
+	qs := []string{s.q.credential, credentialReadBackSQL}
+	for n := 1; n <= s.d.maxInsertRows(); n <<= 1 {
+		qs = append(qs, s.q.logInsert.sql(n), s.q.bountyInsert.sql(n))
+	}
+	for n := 1; n <= maxLookupIDs; n <<= 1 {
+		qs = append(qs, s.q.eventIDLookup.sql(n))
+	}
+	if err := s.prepare(ctx, qs...); err != nil {
+		return fmt.Errorf("prepare ingest statements: %w", err)
+	}
+	s.ingestReady.Store(true)
+	return nil
+}
+
+func (s *Store) prepareBatch(recs []model.IngestRecord) (preparedBatch, error) {
+	b := preparedBatch{
+		recs: make([]preparedRecord, 0, len(recs)),
+		ids:  make([]string, 0, len(recs)),
+	}
+	seen := make(map[string]struct{}, len(recs))
+	var buf []byte
+	for i := range recs {
+		r := &recs[i]
+		id := clip(r.Log.EventID, maxEventID)
+		if id != "" {
+			if _, dup := seen[id]; dup {
+				b.inBatchDups++
+				continue
+			}
+			seen[id] = struct{}{}
+			b.ids = append(b.ids, id)
+		}
+		p, err := s.prepareRecord(r, id, &buf)
+		if err != nil {
+			return b, fmt.Errorf("record %d (event %q): %w", i, id, err)
+		}
+		b.recs = append(b.recs, p)
+	}
+	return b, nil
+}
+
+func (s *Store) prepareRecord(r *model.IngestRecord, id string, buf *[]byte) (preparedRecord, error) {
+	l := &r.Log
+	ts := l.Timestamp
+	if ts.IsZero() {
+		ts = s.now()
+	}
+	decky, service, ip := clip(l.Decky, maxDecky), clip(l.Service, maxService), clip(l.AttackerIP, maxIP)
+	*buf = appendFieldsJSON((*buf)[:0], l.Fields)
+	p := preparedRecord{
+		eventID: id,
+		logArgs: [logInsertCols]any{
+			nullString(id), s.d.timeArg(ts), decky, service, clip(l.EventType, maxEventType), ip,
+			nullString(clip(l.SessionID, maxSessionID)), clip(l.RawLine, maxText), string(*buf),
+			nullString(clip(l.Msg, maxText)),
+		},
+	}
+	if r.Credential != nil {
+		p.cred = normaliseCredential(r.Credential, ts, decky, service, ip)
+		*buf = appendFieldsJSON((*buf)[:0], p.cred.Fields)
+		c := p.cred
+		p.credArg = []any{
+			c.AttackerIP, nullString(c.AttackerUUID), c.DeckyName, c.Service, nullString(c.Principal),
+			c.PrincipalKey, c.SecretKind, c.SecretSHA256, nullString(c.SecretB64), nullString(c.SecretPrintable),
+			nullString(c.Outcome), string(*buf), s.d.timeArg(c.FirstSeen), s.d.timeArg(c.LastSeen),
+		}
+	}
+	for j := range r.Bounties {
+		bt := &r.Bounties[j]
+		text, err := rawJSONArg(bt.Payload, "{}")
+		if err != nil {
+			return p, fmt.Errorf("bounty %d payload: %w", j, err)
+		}
+		sum := sha256.Sum256([]byte(text))
+		bts := bt.Timestamp
+		if bts.IsZero() {
+			bts = ts
+		}
+		p.bounty = append(p.bounty, [bountyInsertCols]any{
+			s.d.timeArg(bts), orDefault(clip(bt.Decky, maxDecky), decky),
+			orDefault(clip(bt.Service, maxService), service), orDefault(clip(bt.AttackerIP, maxIP), ip),
+			clip(bt.BountyType, maxBountyType), text, hex.EncodeToString(sum[:]),
+		})
+	}
+	return p, nil
+}
+
+// normaliseCredential returns c as it is stored: location fields missing
+// from c come from the log row, seen times from the event time, and
+// PrincipalKey is derived from Principal, so an absent principal is always
+// the same dedup key whatever the caller put in PrincipalKey.
+func normaliseCredential(c *model.Credential, ts time.Time, decky, service, ip string) *model.Credential {
+	n := *c
+	n.ID, n.AttemptCount = 0, 0
+	n.AttackerIP = orDefault(clip(c.AttackerIP, maxIP), ip)
+	n.AttackerUUID = clip(c.AttackerUUID, maxUUID)
+	n.DeckyName = orDefault(clip(c.DeckyName, maxDecky), decky)
+	n.Service = orDefault(clip(c.Service, maxService), service)
+	n.Principal = clip(c.Principal, maxPrincipal)
+	n.PrincipalKey = n.Principal
+	n.SecretKind = orDefault(clip(c.SecretKind, maxSecretKind), defaultSecretKind)
+	n.SecretSHA256 = clip(c.SecretSHA256, maxSHA256)
+	n.SecretB64 = clip(c.SecretB64, maxSecretB64)
+	n.SecretPrintable = clip(c.SecretPrintable, maxPrintable)
+	n.Outcome = clip(c.Outcome, maxOutcome)
+	if n.FirstSeen.IsZero() {
+		n.FirstSeen = ts
+	}
+	if n.LastSeen.IsZero() {
+		n.LastSeen = ts
+	}
+	if n.Fields == nil {
+		n.Fields = map[string]string{}
+	}
+	return &n
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// commitPrepared runs one attempt of a batch in one transaction.
+func (s *Store) commitPrepared(ctx context.Context, b preparedBatch) (res model.IngestResult, err error) {
+	defer s.lockWrites()()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err != nil {
+			rollback(tx)
+		}
+	}()
+	stored, err := s.storedEventIDs(ctx, tx, b.ids)
+	if err != nil {
+		return res, fmt.Errorf("look up event ids: %w", err)
+	}
+	keep := b.recs
+	if len(stored) > 0 {
+		keep = make([]preparedRecord, 0, len(b.recs)-len(stored))
+		for _, r := range b.recs {
+			if _, ok := stored[r.eventID]; !ok {
+				keep = append(keep, r)
+			}
+		}
+	}
+	res.Duplicates = b.inBatchDups + len(b.recs) - len(keep)
+	if err := s.insertLogs(ctx, tx, keep); err != nil {
+		return res, fmt.Errorf("insert logs: %w", err)
+	}
+	res.LogsInserted = len(keep)
+	for _, r := range keep {
+		if r.cred == nil {
+			continue
+		}
+		row, err := s.d.upsertCredential(ctx, tx, s, r.credArg)
+		if err != nil {
+			return res, fmt.Errorf("upsert credential: %w", err)
+		}
+		c := *r.cred
+		c.ID, c.AttemptCount, c.FirstSeen, c.LastSeen = row.id, row.attempts, row.firstSeen, row.lastSeen
+		res.Credentials = append(res.Credentials, c)
+	}
+	if res.BountiesInserted, err = s.insertBounties(ctx, tx, keep); err != nil {
+		return res, fmt.Errorf("insert bounties: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// storedEventIDs returns which of ids the logs table already holds, in IN
+// lists of up to maxLookupIDs padded to a power of two by repeating an id.
+func (s *Store) storedEventIDs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]struct{}, error) {
+	var found map[string]struct{}
+	args := make([]any, 0, min(len(ids), maxLookupIDs))
+	for len(ids) > 0 {
+		n := min(len(ids), maxLookupIDs)
+		size := 1
+		for size < n {
+			size <<= 1
+		}
+		args = args[:0]
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		for len(args) < size {
+			args = append(args, ids[0])
+		}
+		ids = ids[n:]
+		st, err := s.txStmt(ctx, tx, s.q.eventIDLookup.sql(size))
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if found == nil {
+				found = make(map[string]struct{})
+			}
+			found[id] = struct{}{}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+// insertLogs writes recs with multi-row INSERTs in power-of-two chunks.
+func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, recs []preparedRecord) error {
+	args := make([]any, 0, min(len(recs), s.d.maxInsertRows())*logInsertCols)
+	for _, n := range chunks(len(recs), s.d.maxInsertRows()) {
+		args = args[:0]
+		for i := range recs[:n] {
+			args = append(args, recs[i].logArgs[:]...)
+		}
+		recs = recs[n:]
+		st, err := s.txStmt(ctx, tx, s.q.logInsert.sql(n))
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertBounties writes the bounty rows of recs with multi-row
+// insert-or-ignore statements and returns how many rows were new.
+func (s *Store) insertBounties(ctx context.Context, tx *sql.Tx, recs []preparedRecord) (int, error) {
+	var rows [][bountyInsertCols]any
+	for _, r := range recs {
+		rows = append(rows, r.bounty...)
+	}
+	inserted := 0
+	args := make([]any, 0, min(len(rows), s.d.maxInsertRows())*bountyInsertCols)
+	for _, n := range chunks(len(rows), s.d.maxInsertRows()) {
+		args = args[:0]
+		for i := range rows[:n] {
+			args = append(args, rows[i][:]...)
+		}
+		rows = rows[n:]
+		st, err := s.txStmt(ctx, tx, s.q.bountyInsert.sql(n))
+		if err != nil {
+			return inserted, err
+		}
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return inserted, err
+		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return inserted, err
+		}
+		inserted += int(affected)
+	}
+	return inserted, nil
+}
