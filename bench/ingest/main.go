@@ -16,17 +16,23 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/decnet/decnet/bench/synth"
+	"github.com/decnet/decnet/internal/app"
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/ingest"
-	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store/sqlstore"
-	"github.com/decnet/decnet/internal/syslog"
 )
+
+// profile, when set, receives a CPU profile of the timed phases only, so
+// publishing the input does not show up in it.
+var profile *os.File
 
 type scenario struct {
 	name   string
@@ -35,18 +41,45 @@ type scenario struct {
 }
 
 func main() {
+	app.TuneRuntime()
 	events := flag.Int("events", 200_000, "events per scenario")
+	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at exit")
+	only := flag.String("only", "", "run only the scenarios whose batch size is this number")
 	mysqlDSN := flag.String("mysql-dsn", os.Getenv("DECNET_TEST_MYSQL_DSN"), "MySQL/MariaDB DSN of a server to benchmark too (a scratch database is created and dropped)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed ingest phases to this file")
 	flag.Parse()
-	if err := run(*events, *mysqlDSN); err != nil {
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench ingest:", err)
+			os.Exit(1)
+		}
+		profile = f
+	}
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+	}
+	if err := run(*events, *mysqlDSN, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench ingest:", err)
 		os.Exit(1)
 	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench ingest:", err)
+			os.Exit(1)
+		}
+	}
 }
 
-func run(n int, mysqlDSN string) error {
+func run(n int, mysqlDSN, only string) error {
 	scenarios := []scenario{
 		{"decnet default (batch 500)", 500, n},
+		{"larger batches (1000)", 1000, n},
 		{"original batch size (100)", 100, n},
 		{"row at a time (batch 1)", 1, max(n/20, 1000)},
 	}
@@ -55,15 +88,19 @@ func run(n int, mysqlDSN string) error {
 		dialects = append(dialects, "mysql")
 	}
 	fmt.Printf("ingest benchmark: %d events per scenario, GOMAXPROCS=%d, %s\n\n", n, runtime.GOMAXPROCS(0), time.Now().UTC().Format(time.RFC3339))
-	fmt.Println("| store | scenario | events | seconds | events/s |")
-	fmt.Println("|---|---|---:|---:|---:|")
+	fmt.Println("| store | scenario | events | seconds | events/s | CPU µs/event |")
+	fmt.Println("|---|---|---:|---:|---:|---:|")
 	for _, d := range dialects {
 		for _, sc := range scenarios {
-			secs, err := measure(d, mysqlDSN, sc)
+			if only != "" && only != strconv.Itoa(sc.batch) {
+				continue
+			}
+			secs, cpu, err := measure(d, mysqlDSN, sc)
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", d, sc.name, err)
 			}
-			fmt.Printf("| %s | %s | %d | %.2f | %.0f |\n", d, sc.name, sc.events, secs, float64(sc.events)/secs)
+			fmt.Printf("| %s | %s | %d | %.2f | %.0f | %.1f |\n", d, sc.name, sc.events, secs, float64(sc.events)/secs,
+				cpu.Seconds()*1e6/float64(sc.events))
 		}
 	}
 	return nil
@@ -71,11 +108,11 @@ func run(n int, mysqlDSN string) error {
 
 // measure publishes sc.events to a fresh stream (untimed), then times the
 // ingest worker from start until every event is committed.
-func measure(dialect, mysqlDSN string, sc scenario) (float64, error) {
+func measure(dialect, mysqlDSN string, sc scenario) (secs float64, cpu time.Duration, err error) {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "decnet-bench-ingest-")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer os.RemoveAll(dir)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -85,34 +122,34 @@ func measure(dialect, mysqlDSN string, sc scenario) (float64, error) {
 		var drop func()
 		dsn, drop, err = scratchDatabase(ctx, mysqlDSN)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		defer drop()
 	}
 	st, err := sqlstore.Open(ctx, sqlstore.Options{Dialect: dialect, DSN: dsn, Logger: quiet})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	b, err := bus.Open(ctx, bus.Options{DataDir: filepath.Join(dir, "nats"), Logger: quiet})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer b.Close()
 	for i := range sc.events {
 		if err := b.PublishEventAsync(synth.Event(i)); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	if err := b.FlushAsync(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	consumer, err := b.EventConsumer(ctx, "ingest")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	w, err := ingest.New(ingest.Options{
 		Source:    ingest.BusSource(consumer),
@@ -120,15 +157,21 @@ func measure(dialect, mysqlDSN string, sc scenario) (float64, error) {
 		Publisher: b,
 		BatchSize: sc.batch,
 		MaxWait:   250 * time.Millisecond,
-		Derive:    ingest.DeriveOptions{Format: func(ev model.Event) string { return syslog.Format(ev, syslog.SeverityInfo) }},
 		Logger:    quiet,
 	})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
+	}
+	if profile != nil {
+		if err := pprof.StartCPUProfile(profile); err != nil {
+			return 0, 0, err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	done := make(chan error, 1)
-	start := time.Now()
+	start, cpuStart := time.Now(), processCPU()
 	go func() { done <- w.Run(runCtx) }()
 	for {
 		st := w.Status()
@@ -137,22 +180,31 @@ func measure(dialect, mysqlDSN string, sc scenario) (float64, error) {
 		}
 		select {
 		case err := <-done:
-			cancel()
-			return 0, fmt.Errorf("worker stopped early: %v", err)
+			return 0, 0, fmt.Errorf("worker stopped early: %v", err)
 		case <-time.After(2 * time.Millisecond):
 		}
 		if time.Since(start) > 10*time.Minute {
-			cancel()
-			return 0, errors.New("not done after 10 minutes")
+			return 0, 0, errors.New("not done after 10 minutes")
 		}
 	}
-	elapsed := time.Since(start).Seconds()
+	elapsed, cpu := time.Since(start).Seconds(), processCPU()-cpuStart
 	cancel()
 	<-done
 	if got, err := st.CountLogs(ctx); err != nil || got != int64(sc.events) {
-		return 0, fmt.Errorf("logs rows = %d (%v), want %d", got, err, sc.events)
+		return 0, 0, fmt.Errorf("logs rows = %d (%v), want %d", got, err, sc.events)
 	}
-	return elapsed, nil
+	return elapsed, cpu, nil
+}
+
+// processCPU is the user+system CPU time this process has used: with the
+// bus and the database in-process, CPU per event is steadier than wall-clock
+// rate on a shared machine.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // scratchDatabase creates an empty database on the server of dsn.

@@ -9,12 +9,15 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/decnet/decnet/internal/app"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
+	app.TuneRuntime()
 	root := newRoot()
 	if err := root.Execute(); err != nil {
 		var ex exitError

@@ -327,7 +327,7 @@ func (a *App) startIngest(ctx context.Context) error {
 		Publisher: a.bus,
 		BatchSize: a.cfg.BatchSize,
 		MaxWait:   a.cfg.BatchMaxWait,
-		Derive:    ingest.DeriveOptions{TrustedProxies: a.cfg.TrustedProxies, Format: formatRaw},
+		Derive:    ingest.DeriveOptions{TrustedProxies: a.cfg.TrustedProxies},
 		Logger:    a.log.With("part", "ingest"),
 	})
 	if err != nil {
@@ -374,8 +374,6 @@ func (a *App) goRun(f func()) {
 func (a *App) fail(err error) {
 	a.errOnce.Do(func() { a.fatal <- err })
 }
-
-func formatRaw(ev model.Event) string { return syslog.Format(ev, syslog.SeverityInfo) }
 
 // newEventID returns a UUIDv7 so event ids sort by time.
 func newEventID() string {

@@ -184,7 +184,9 @@ type Worker struct {
 	mu sync.Mutex // guards st
 	st Status
 
-	// Only Run's goroutine touches the limiters.
+	// Each limiter is touched by one goroutine only: warnFetch and warnDrop
+	// by the fetcher, warnCommit by Run's, warnAck and warnPublish by the
+	// acknowledger.
 	warnCommit, warnFetch, warnPublish, warnAck, warnDrop rateLimit
 }
 
@@ -234,38 +236,92 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer stopGrace()
 
 	w.setState(StateRunning)
-	fetchBackoff := w.o.RetryMin
-	for {
-		if ctx.Err() != nil {
-			return nil
+	// Fetching and deriving the next batch overlaps with committing the
+	// current one: the bus and the database then use both cores instead of
+	// taking turns. The channel holds one batch, so at most three are in
+	// hand (fetching, waiting, committing), well under the consumer's
+	// max-ack-pending.
+	ready := make(chan preparedBatch, 1)
+	go w.fetchLoop(ctx, ready)
+	// Acknowledging and announcing a committed batch runs beside the next
+	// commit too; the committed rows are durable, so neither blocks it.
+	committed := make(chan committedBatch, 2)
+	ackDone := make(chan struct{})
+	go func() {
+		defer close(ackDone)
+		for c := range committed {
+			w.acknowledge(drain, c)
 		}
+	}()
+	defer func() {
+		close(committed)
+		<-ackDone
+	}()
+	for p := range ready {
+		res, err := w.handle(ctx, drain, p)
+		if err != nil {
+			for rest := range ready {
+				w.nak(rest.b)
+			}
+			return err
+		}
+		committed <- committedBatch{b: p.b, res: res, announce: len(p.recs) > 0}
+	}
+	return nil
+}
+
+// committedBatch is a batch whose rows are durable, waiting for its ack.
+type committedBatch struct {
+	b        Batch
+	res      model.IngestResult
+	announce bool
+}
+
+// preparedBatch is a fetched batch with its derived records and, when the
+// repository can encode ahead of its transaction, their encoded form.
+type preparedBatch struct {
+	b    Batch
+	recs []model.IngestRecord
+	enc  store.PreparedBatch
+}
+
+// fetchLoop fetches and derives batches until ctx ends, then closes ready.
+// A batch fetched as shutdown starts is still handed over: the committer
+// finishes it within the grace period.
+func (w *Worker) fetchLoop(ctx context.Context, ready chan<- preparedBatch) {
+	defer close(ready)
+	backoff := w.o.RetryMin
+	for ctx.Err() == nil {
 		b, err := w.o.Source.Fetch(ctx, w.o.BatchSize, w.o.MaxWait)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return
 			}
 			w.setError(StatePaused, err)
 			w.warnFetch.log(&w.o, "ingest: fetching events failed", "err", err)
-			if !sleepCtx(ctx, fetchBackoff) {
-				return nil
+			if !sleepCtx(ctx, backoff) {
+				return
 			}
-			fetchBackoff = min(2*fetchBackoff, w.o.RetryMax)
+			backoff = min(2*backoff, w.o.RetryMax)
 			continue
 		}
-		fetchBackoff = w.o.RetryMin
+		backoff = w.o.RetryMin
 		if b == nil {
 			w.setState(StateRunning)
 			continue
 		}
-		if err := w.handle(ctx, drain, b); err != nil {
-			return err
+		p := preparedBatch{b: b, recs: w.deriveAll(b.Events())}
+		if bp, ok := w.o.Repo.(store.BatchPreparer); ok && len(p.recs) > 0 {
+			// A failure here leaves enc nil; commit then uses CommitBatch,
+			// which reports the same error through the retry path.
+			p.enc, _ = bp.PrepareBatch(p.recs)
 		}
+		ready <- p
 	}
 }
 
-// handle derives, commits, acknowledges and announces one batch.
-func (w *Worker) handle(ctx, drain context.Context, b Batch) error {
-	events := b.Events()
+// deriveAll derives the records of a batch, dropping events without an id.
+func (w *Worker) deriveAll(events []model.Event) []model.IngestRecord {
 	recs := make([]model.IngestRecord, 0, len(events))
 	dropped := 0
 	for _, ev := range events {
@@ -284,27 +340,39 @@ func (w *Worker) handle(ctx, drain context.Context, b Batch) error {
 		w.mu.Unlock()
 		w.warnDrop.log(&w.o, "ingest: dropped events without an id", "count", dropped)
 	}
+	return recs
+}
 
-	var res model.IngestResult
-	if len(recs) > 0 {
-		var err error
-		if res, err = w.commit(ctx, drain, recs); err != nil {
-			if nerr := b.Nak(); nerr != nil {
-				w.o.Logger.Warn("ingest: nak failed; the batch will be redelivered after its ack wait", "err", nerr)
-			}
-			return fmt.Errorf("ingest: %d events not committed before shutdown, handed back for redelivery: %w", len(recs), err)
-		}
+// handle commits one batch; on failure (shutdown while the database is
+// down) it naks the batch for redelivery.
+func (w *Worker) handle(ctx, drain context.Context, p preparedBatch) (model.IngestResult, error) {
+	if len(p.recs) == 0 {
+		return model.IngestResult{}, nil
 	}
+	res, err := w.commit(ctx, drain, p)
+	if err != nil {
+		w.nak(p.b)
+		return res, fmt.Errorf("ingest: %d events not committed before shutdown, handed back for redelivery: %w", len(p.recs), err)
+	}
+	return res, nil
+}
 
-	// The rows are durable now; a failed ack only means redelivery, which
-	// the repository absorbs as duplicates.
-	if err := b.Ack(drain); err != nil {
+// acknowledge acks a committed batch and publishes its notifications. A
+// failed ack only means redelivery, which the repository absorbs as
+// duplicates.
+func (w *Worker) acknowledge(ctx context.Context, c committedBatch) {
+	if err := c.b.Ack(ctx); err != nil {
 		w.warnAck.log(&w.o, "ingest: ack failed; the batch will be redelivered as duplicates", "err", err)
 	}
-	if len(recs) > 0 {
-		w.announce(drain, res)
+	if c.announce {
+		w.announce(ctx, c.res)
 	}
-	return nil
+}
+
+func (w *Worker) nak(b Batch) {
+	if err := b.Nak(); err != nil {
+		w.o.Logger.Warn("ingest: nak failed; the batch will be redelivered after its ack wait", "err", err)
+	}
 }
 
 // derive is Derive behind a recover: Derive is fuzzed and meant to be
@@ -327,10 +395,17 @@ func (w *Worker) derive(ev model.Event) (rec model.IngestRecord) {
 // commit writes recs, retrying with exponential backoff while the
 // repository fails. It gives up only when ctx ends, returning the last
 // error; attempts already in flight run on drain so shutdown can finish them.
-func (w *Worker) commit(ctx, drain context.Context, recs []model.IngestRecord) (model.IngestResult, error) {
+func (w *Worker) commit(ctx, drain context.Context, p preparedBatch) (model.IngestResult, error) {
 	backoff := w.o.RetryMin
+	bp, _ := w.o.Repo.(store.BatchPreparer)
 	for {
-		res, err := w.o.Repo.CommitBatch(drain, recs)
+		var res model.IngestResult
+		var err error
+		if p.enc != nil && bp != nil {
+			res, err = bp.CommitPrepared(drain, p.enc)
+		} else {
+			res, err = w.o.Repo.CommitBatch(drain, p.recs)
+		}
 		if err == nil {
 			w.mu.Lock()
 			w.st.State = StateRunning
@@ -341,7 +416,7 @@ func (w *Worker) commit(ctx, drain context.Context, recs []model.IngestRecord) (
 			return res, nil
 		}
 		w.setError(StatePaused, err)
-		w.warnCommit.log(&w.o, "ingest: commit failed, retrying", "err", err, "events", len(recs), "backoff", backoff)
+		w.warnCommit.log(&w.o, "ingest: commit failed, retrying", "err", err, "events", len(p.recs), "backoff", backoff)
 		if ctx.Err() != nil || !sleepCtx(ctx, backoff) {
 			return model.IngestResult{}, err
 		}

@@ -85,8 +85,9 @@ type IngestResult struct {
 	LogsInserted     int
 	Duplicates       int
 	BountiesInserted int
-	// Credentials are the credential attempts written by this batch (new rows
-	// and bumped attempt counts), for credential.captured notifications.
+	// Credentials has one entry per credential dedup key the batch wrote,
+	// with AttemptCount and the seen window covering this batch's attempts
+	// only (ID unset), for credential.captured notifications.
 	Credentials []Credential
 }
 

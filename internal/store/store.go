@@ -33,6 +33,21 @@ type IngestRepository interface {
 	CommitBatch(ctx context.Context, recs []model.IngestRecord) (model.IngestResult, error)
 }
 
+// BatchPreparer is implemented by IngestRepositories that can do a batch's
+// CPU-bound encoding (JSON, hashes, clipping) apart from its transaction, so
+// a caller can prepare the next batch while the current one commits.
+// CommitPrepared(PrepareBatch(recs)) is CommitBatch(recs).
+type BatchPreparer interface {
+	PrepareBatch(recs []model.IngestRecord) (PreparedBatch, error)
+	CommitPrepared(ctx context.Context, b PreparedBatch) (model.IngestResult, error)
+}
+
+// PreparedBatch is a batch encoded by the repository that will commit it.
+type PreparedBatch interface {
+	// Len is the number of records after in-batch duplicates were dropped.
+	Len() int
+}
+
 // LogQuery selects log rows, newest first.
 type LogQuery struct {
 	Limit, Offset int

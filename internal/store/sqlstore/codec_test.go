@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -79,6 +80,20 @@ func TestChunksArePowersOfTwoSummingToN(t *testing.T) {
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, chunks(tt.n, tt.max)); diff != "" {
 			t.Errorf("chunks(%d, %d) (-want +got):\n%s", tt.n, tt.max, diff)
+		}
+	}
+}
+
+func TestFormatSQLiteTimeMatchesTheLayout(t *testing.T) {
+	for _, ts := range []time.Time{
+		time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
+		time.Date(1999, 1, 2, 3, 4, 5, 6_789_012, time.UTC),
+		time.Date(2026, 12, 31, 23, 59, 59, 999_999_999, time.FixedZone("x", 3600)),
+		time.Date(12345, 1, 1, 0, 0, 0, 0, time.UTC),
+		{},
+	} {
+		if got, want := formatSQLiteTime(ts), ts.UTC().Format(sqliteTimeLayout); got != want {
+			t.Errorf("formatSQLiteTime(%v) = %q; want %q", ts, got, want)
 		}
 	}
 }

@@ -11,12 +11,13 @@ import (
 const (
 	credentialInsertHead = "INSERT INTO credentials (attacker_ip, attacker_uuid, decky_name, service, principal, " +
 		"principal_key, secret_kind, secret_sha256, secret_b64, secret_printable, outcome, fields, " +
-		"first_seen, last_seen, attempt_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)"
+		"first_seen, last_seen, attempt_count) VALUES "
+	credentialInsertCols = 15
+	// Positions in a credential insert row that aggregation updates.
+	credArgOutcome, credArgFirstSeen, credArgLastSeen, credArgAttempts = 10, 12, 13, 14
 
 	// credentialDedupCols is the unique key uq_credentials_dedup.
 	credentialDedupCols = "attacker_ip, decky_name, service, secret_kind, secret_sha256, principal_key"
-
-	credentialReadBackSQL = "SELECT attempt_count, first_seen, last_seen FROM credentials WHERE id = ?"
 
 	credentialColumns = "id, attacker_ip, attacker_uuid, decky_name, service, principal, principal_key, " +
 		"secret_kind, secret_sha256, secret_b64, secret_printable, outcome, fields, first_seen, last_seen, " +
@@ -27,7 +28,7 @@ const (
 // dedup key: count it, widen the seen window (events can arrive out of
 // order), keep the newest known outcome, and keep an attacker uuid once set.
 func credentialBumpSet(d dialect) string {
-	return "attempt_count = attempt_count + 1, " +
+	return "attempt_count = attempt_count + " + d.excluded("attempt_count") + ", " +
 		"first_seen = " + d.least("first_seen", d.excluded("first_seen")) + ", " +
 		"last_seen = " + d.greatest("last_seen", d.excluded("last_seen")) + ", " +
 		"outcome = COALESCE(" + d.excluded("outcome") + ", outcome), " +

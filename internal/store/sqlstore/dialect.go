@@ -44,12 +44,8 @@ type dialect interface {
 	greatest(a, b string) string
 	least(a, b string) string
 
-	// credentialUpsertSQL is the credential insert that bumps
-	// attempt_count on the dedup key.
-	credentialUpsertSQL() string
-	// upsertCredential runs credentialUpsertSQL and reports the stored id,
-	// attempt count and seen times.
-	upsertCredential(ctx context.Context, tx *sql.Tx, s *Store, args []any) (credentialRow, error)
+	// logInsertVerb starts the multi-row logs insert.
+	logInsertVerb() string
 
 	// timeArg encodes t (UTC, microseconds) as the engine stores it.
 	timeArg(t time.Time) any
@@ -64,14 +60,6 @@ type dialect interface {
 	retryable(err error) bool
 }
 
-// credentialRow is what the database holds for a credential after an upsert.
-type credentialRow struct {
-	id        int64
-	attempts  int64
-	firstSeen time.Time
-	lastSeen  time.Time
-}
-
 // queries are the statements whose text depends on the dialect, built once
 // at Open from constant fragments.
 type queries struct {
@@ -79,7 +67,7 @@ type queries struct {
 	attackerUpsert string
 	behaviorUpsert string
 	revokeInsert   string
-	credential     string
+	credential     *multiRow
 	logInsert      *multiRow
 	bountyInsert   *multiRow
 	eventIDLookup  *multiRow
@@ -91,8 +79,8 @@ func buildQueries(d dialect) queries {
 		attackerUpsert: attackerUpsertSQL(d),
 		behaviorUpsert: behaviorUpsertSQL(d),
 		revokeInsert:   d.insertIgnoreVerb() + revokeInsertBody + d.insertIgnoreTail(),
-		credential:     d.credentialUpsertSQL(),
-		logInsert:      newMultiRow(logInsertPrefix, "", logInsertCols),
+		credential:     newMultiRow(credentialInsertHead, d.onConflictUpdate(credentialDedupCols)+credentialBumpSet(d), credentialInsertCols),
+		logInsert:      newMultiRow(d.logInsertVerb()+logInsertPrefix, "", logInsertCols),
 		bountyInsert:   newMultiRow(d.insertIgnoreVerb()+bountyInsertHead, d.insertIgnoreTail(), bountyInsertCols),
 		eventIDLookup:  newInList(eventIDLookupPrefix, eventIDLookupSuffix),
 	}

@@ -9,10 +9,11 @@ import (
 	"time"
 
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/store"
 )
 
 const (
-	logInsertPrefix = "INSERT INTO logs (event_id, timestamp, decky, service, event_type, attacker_ip, " +
+	logInsertPrefix = " logs (event_id, timestamp, decky, service, event_type, attacker_ip, " +
 		"session_id, raw_line, fields, msg) VALUES "
 	logInsertCols = 10
 
@@ -38,7 +39,7 @@ type preparedRecord struct {
 	eventID string
 	logArgs [logInsertCols]any
 	cred    *model.Credential
-	credArg []any
+	credArg [credentialInsertCols]any
 	bounty  [][bountyInsertCols]any
 }
 
@@ -59,18 +60,48 @@ type preparedBatch struct {
 // wrote.
 func (s *Store) CommitBatch(ctx context.Context, recs []model.IngestRecord) (res model.IngestResult, err error) {
 	defer wrap(&err, "CommitBatch(%d records)", len(recs))
-	if len(recs) == 0 {
+	b, err := s.prepareBatch(recs)
+	if err != nil {
+		return res, err
+	}
+	return s.commitBatch(ctx, b)
+}
+
+// PrepareBatch encodes recs for CommitPrepared without touching the
+// database, so it can run while another batch commits.
+func (s *Store) PrepareBatch(recs []model.IngestRecord) (_ store.PreparedBatch, err error) {
+	defer wrap(&err, "PrepareBatch(%d records)", len(recs))
+	b, err := s.prepareBatch(recs)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// CommitPrepared commits a batch from PrepareBatch with CommitBatch's
+// semantics.
+func (s *Store) CommitPrepared(ctx context.Context, pb store.PreparedBatch) (res model.IngestResult, err error) {
+	b, ok := pb.(*preparedBatch)
+	if !ok {
+		return res, fmt.Errorf("sqlstore: CommitPrepared: batch of type %T was not prepared by this store", pb)
+	}
+	defer wrap(&err, "CommitPrepared(%d records)", b.Len())
+	return s.commitBatch(ctx, b)
+}
+
+func (s *Store) commitBatch(ctx context.Context, b *preparedBatch) (res model.IngestResult, err error) {
+	if len(b.recs) == 0 {
+		res.Duplicates = b.inBatchDups
 		return res, nil
 	}
 	if err := s.prepareIngest(ctx); err != nil {
 		return res, err
 	}
-	b, err := s.prepareBatch(recs)
-	if err != nil {
-		return res, err
-	}
 	for attempt := 1; ; attempt++ {
 		res, err = s.commitPrepared(ctx, b)
+		if err == nil {
+			s.bounties.remember(b.recs)
+		}
 		if err == nil || attempt == maxCommitAttempts || !s.d.retryable(err) || ctx.Err() != nil {
 			return res, err
 		}
@@ -84,9 +115,9 @@ func (s *Store) prepareIngest(ctx context.Context) error {
 	if s.ingestReady.Load() {
 		return nil
 	}
-	qs := []string{s.q.credential, credentialReadBackSQL}
+	var qs []string
 	for n := 1; n <= s.d.maxInsertRows(); n <<= 1 {
-		qs = append(qs, s.q.logInsert.sql(n), s.q.bountyInsert.sql(n))
+		qs = append(qs, s.q.logInsert.sql(n), s.q.bountyInsert.sql(n), s.q.credential.sql(n))
 	}
 	for n := 1; n <= maxLookupIDs; n <<= 1 {
 		qs = append(qs, s.q.eventIDLookup.sql(n))
@@ -98,8 +129,11 @@ func (s *Store) prepareIngest(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) prepareBatch(recs []model.IngestRecord) (preparedBatch, error) {
-	b := preparedBatch{
+// Len is the number of records left after in-batch duplicates.
+func (b *preparedBatch) Len() int { return len(b.recs) }
+
+func (s *Store) prepareBatch(recs []model.IngestRecord) (*preparedBatch, error) {
+	b := &preparedBatch{
 		recs: make([]preparedRecord, 0, len(recs)),
 		ids:  make([]string, 0, len(recs)),
 	}
@@ -145,10 +179,10 @@ func (s *Store) prepareRecord(r *model.IngestRecord, id string, buf *[]byte) (pr
 		p.cred = normaliseCredential(r.Credential, ts, decky, service, ip)
 		*buf = appendFieldsJSON((*buf)[:0], p.cred.Fields)
 		c := p.cred
-		p.credArg = []any{
+		p.credArg = [credentialInsertCols]any{
 			c.AttackerIP, nullString(c.AttackerUUID), c.DeckyName, c.Service, nullString(c.Principal),
 			c.PrincipalKey, c.SecretKind, c.SecretSHA256, nullString(c.SecretB64), nullString(c.SecretPrintable),
-			nullString(c.Outcome), string(*buf), s.d.timeArg(c.FirstSeen), s.d.timeArg(c.LastSeen),
+			nullString(c.Outcome), string(*buf), s.d.timeArg(c.FirstSeen), s.d.timeArg(c.LastSeen), int64(1),
 		}
 	}
 	for j := range r.Bounties {
@@ -209,7 +243,7 @@ func orDefault(s, def string) string {
 }
 
 // commitPrepared runs one attempt of a batch in one transaction.
-func (s *Store) commitPrepared(ctx context.Context, b preparedBatch) (res model.IngestResult, err error) {
+func (s *Store) commitPrepared(ctx context.Context, b *preparedBatch) (res model.IngestResult, err error) {
 	defer s.lockWrites()()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -238,17 +272,8 @@ func (s *Store) commitPrepared(ctx context.Context, b preparedBatch) (res model.
 		return res, fmt.Errorf("insert logs: %w", err)
 	}
 	res.LogsInserted = len(keep)
-	for _, r := range keep {
-		if r.cred == nil {
-			continue
-		}
-		row, err := s.d.upsertCredential(ctx, tx, s, r.credArg)
-		if err != nil {
-			return res, fmt.Errorf("upsert credential: %w", err)
-		}
-		c := *r.cred
-		c.ID, c.AttemptCount, c.FirstSeen, c.LastSeen = row.id, row.attempts, row.firstSeen, row.lastSeen
-		res.Credentials = append(res.Credentials, c)
+	if res.Credentials, err = s.upsertCredentials(ctx, tx, keep); err != nil {
+		return res, fmt.Errorf("upsert credentials: %w", err)
 	}
 	if res.BountiesInserted, err = s.insertBounties(ctx, tx, keep); err != nil {
 		return res, fmt.Errorf("insert bounties: %w", err)
@@ -325,12 +350,82 @@ func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, recs []preparedRecor
 	return nil
 }
 
+// upsertCredentials folds the batch's credential attempts by dedup key and
+// writes them with multi-row upserts that add each key's attempt count to
+// the stored one. One statement per chunk instead of one per attempt is most
+// of what keeps credential-heavy traffic (brute force) at full ingest speed.
+// It returns one entry per key with the attempts, and the seen window, that
+// this batch added.
+func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, recs []preparedRecord) ([]model.Credential, error) {
+	var (
+		out   []model.Credential
+		rows  [][credentialInsertCols]any
+		byKey map[credentialKey]int
+	)
+	for _, r := range recs {
+		if r.cred == nil {
+			continue
+		}
+		c := r.cred
+		k := credentialKey{c.AttackerIP, c.DeckyName, c.Service, c.SecretKind, c.SecretSHA256, c.PrincipalKey}
+		if byKey == nil {
+			byKey = make(map[credentialKey]int)
+		}
+		i, seen := byKey[k]
+		if !seen {
+			byKey[k] = len(out)
+			agg := *c
+			agg.AttemptCount = 1
+			out = append(out, agg)
+			rows = append(rows, r.credArg)
+			continue
+		}
+		agg, row := &out[i], &rows[i]
+		agg.AttemptCount++
+		row[credArgAttempts] = agg.AttemptCount
+		if c.FirstSeen.Before(agg.FirstSeen) {
+			agg.FirstSeen, row[credArgFirstSeen] = c.FirstSeen, r.credArg[credArgFirstSeen]
+		}
+		if c.LastSeen.After(agg.LastSeen) {
+			agg.LastSeen, row[credArgLastSeen] = c.LastSeen, r.credArg[credArgLastSeen]
+		}
+		if c.Outcome != "" {
+			agg.Outcome, row[credArgOutcome] = c.Outcome, r.credArg[credArgOutcome]
+		}
+	}
+	args := make([]any, 0, min(len(rows), s.d.maxInsertRows())*credentialInsertCols)
+	for _, n := range chunks(len(rows), s.d.maxInsertRows()) {
+		args = args[:0]
+		for i := range rows[:n] {
+			args = append(args, rows[i][:]...)
+		}
+		rows = rows[n:]
+		st, err := s.txStmt(ctx, tx, s.q.credential.sql(n))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// credentialKey is the credentials dedup key uq_credentials_dedup.
+type credentialKey struct {
+	attackerIP, decky, service, kind, sha256, principal string
+}
+
 // insertBounties writes the bounty rows of recs with multi-row
 // insert-or-ignore statements and returns how many rows were new.
 func (s *Store) insertBounties(ctx context.Context, tx *sql.Tx, recs []preparedRecord) (int, error) {
 	var rows [][bountyInsertCols]any
 	for _, r := range recs {
-		rows = append(rows, r.bounty...)
+		for _, b := range r.bounty {
+			if !s.bounties.seen(b) {
+				rows = append(rows, b)
+			}
+		}
 	}
 	inserted := 0
 	args := make([]any, 0, min(len(rows), s.d.maxInsertRows())*bountyInsertCols)

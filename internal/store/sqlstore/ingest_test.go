@@ -113,11 +113,11 @@ func TestCommitBatchReplayChangesNothing(t *testing.T) {
 			batch = append(batch, r)
 		}
 		first := commit(t, s, batch...)
-		if first.LogsInserted != 5 || first.BountiesInserted != 5 || len(first.Credentials) != 3 {
-			t.Fatalf("first commit = %+v; want 5 logs, 5 bounties, 3 credential writes", first)
+		if first.LogsInserted != 5 || first.BountiesInserted != 5 || len(first.Credentials) != 1 {
+			t.Fatalf("first commit = %+v; want 5 logs, 5 bounties, 1 credential key", first)
 		}
-		if got := first.Credentials[2].AttemptCount; got != 3 {
-			t.Errorf("third credential write AttemptCount = %d; want 3", got)
+		if got := first.Credentials[0].AttemptCount; got != 3 {
+			t.Errorf("credential key reported with %d attempts; want the batch's 3", got)
 		}
 		creds, bounties := allCredentials(t, s), allBounties(t, s)
 
@@ -287,28 +287,56 @@ func TestCredentialAttemptOnANewEventBumpsTheCountAndWidensTheWindow(t *testing.
 			// and leaves last_seen alone.
 			{t0.Add(-time.Hour), "", 4, t0.Add(-time.Hour), t0.Add(2 * time.Minute), model.OutcomeSuccess},
 		}
-		var id int64
 		for i, st := range steps {
 			r := logRec(newID(), st.at, "203.0.113.60")
 			r.Credential = cred("admin", "plaintext", "admin")
 			r.Credential.Outcome = st.outcome
 			res := commit(t, s, r)
-			if len(res.Credentials) != 1 {
-				t.Fatalf("step %d: %d credential writes reported; want 1", i, len(res.Credentials))
-			}
-			c := res.Credentials[0]
-			if i == 0 {
-				id = c.ID
-			}
-			got := []any{c.ID, c.AttemptCount, c.FirstSeen, c.LastSeen}
-			want := []any{id, st.wantAttempts, st.wantFirst.Truncate(time.Microsecond), st.wantLast.Truncate(time.Microsecond)}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("step %d: reported [id attempts first last] (-want +got):\n%s", i, diff)
+			if len(res.Credentials) != 1 || res.Credentials[0].AttemptCount != 1 {
+				t.Fatalf("step %d: reported %+v; want one key with this batch's single attempt", i, res.Credentials)
 			}
 			stored := allCredentials(t, s)
-			if len(stored) != 1 || stored[0].AttemptCount != st.wantAttempts || stored[0].Outcome != st.wantOutcome {
-				t.Errorf("step %d: stored = %+v; want one row with %d attempts, outcome %q", i, stored, st.wantAttempts, st.wantOutcome)
+			if len(stored) != 1 {
+				t.Fatalf("step %d: %d rows stored; want 1", i, len(stored))
 			}
+			c := stored[0]
+			got := []any{c.AttemptCount, c.FirstSeen, c.LastSeen, c.Outcome}
+			want := []any{st.wantAttempts, st.wantFirst.Truncate(time.Microsecond), st.wantLast.Truncate(time.Microsecond), st.wantOutcome}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("step %d: stored [attempts first last outcome] (-want +got):\n%s", i, diff)
+			}
+		}
+	})
+}
+
+func TestCredentialAttemptsInOneBatchFoldIntoOneUpsert(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		var batch []model.IngestRecord
+		outcomes := []string{model.OutcomeFailure, "", model.OutcomeSuccess, ""}
+		for i, o := range outcomes {
+			r := logRec(newID(), t0.Add(time.Duration(3-i)*time.Minute), "203.0.113.61")
+			r.Credential = cred("admin", "plaintext", "admin")
+			r.Credential.Outcome = o
+			batch = append(batch, r)
+		}
+		other := logRec(newID(), t0, "203.0.113.61")
+		other.Credential = cred("admin", "plaintext", "letmein")
+		batch = append(batch, other)
+		commit(t, s, batch...)
+		commit(t, s, batch[:2]...) // a replay adds nothing
+		rows := allCredentials(t, s)
+		if len(rows) != 2 {
+			t.Fatalf("%d rows; want 2", len(rows))
+		}
+		byPW := map[string]model.Credential{}
+		for _, c := range rows {
+			byPW[c.SecretPrintable] = c
+		}
+		c := byPW["admin"]
+		got := []any{c.AttemptCount, c.FirstSeen, c.LastSeen, c.Outcome, byPW["letmein"].AttemptCount}
+		want := []any{int64(4), t0.Truncate(time.Microsecond), t0.Add(3 * time.Minute).Truncate(time.Microsecond), model.OutcomeSuccess, int64(1)}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("[attempts first last outcome other] (-want +got):\n%s", diff)
 		}
 	})
 }
@@ -323,7 +351,9 @@ func TestCredentialRowKeepsTheCapturedFields(t *testing.T) {
 		want.PrincipalKey, want.AttemptCount = "oracle", 1
 		want.FirstSeen, want.LastSeen = t0.Truncate(time.Microsecond), t0.Truncate(time.Microsecond)
 		opts := cmpopts.IgnoreFields(model.Credential{}, "ID")
-		if diff := cmp.Diff(want, res.Credentials[0], opts); diff != "" {
+		reported := res.Credentials[0]
+		reported.FirstSeen, reported.LastSeen = reported.FirstSeen.Truncate(time.Microsecond), reported.LastSeen.Truncate(time.Microsecond)
+		if diff := cmp.Diff(want, reported, opts); diff != "" {
 			t.Errorf("reported credential (-want +got):\n%s", diff)
 		}
 		if diff := cmp.Diff([]model.Credential{want}, allCredentials(t, s), opts); diff != "" {
@@ -478,6 +508,62 @@ func TestConcurrentCommitsOfOverlappingBatchesStoreEachEventOnce(t *testing.T) {
 		creds := allCredentials(t, s)
 		if len(creds) != 1 || creds[0].AttemptCount != rounds*30 {
 			t.Errorf("credentials = %+v; want one row with %d attempts", creds, rounds*30)
+		}
+	})
+}
+
+func TestPreparedBatchCommitsLikeCommitBatch(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		r := logRec(newID(), t0, "203.0.113.80")
+		r.Credential = cred("root", "plaintext", "toor")
+		r.Bounties = []model.Bounty{bounty(model.BountyFingerprint, `{"ua":"x"}`)}
+		pb, err := s.PrepareBatch([]model.IngestRecord{r, r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pb.Len() != 1 {
+			t.Errorf("Len = %d; want 1 after dropping the in-batch duplicate", pb.Len())
+		}
+		res, err := s.CommitPrepared(t.Context(), pb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.LogsInserted != 1 || res.Duplicates != 1 || res.BountiesInserted != 1 || len(res.Credentials) != 1 {
+			t.Errorf("result = %+v", res)
+		}
+		if _, err := s.CommitPrepared(t.Context(), fakePrepared{}); err == nil {
+			t.Error("a batch prepared elsewhere was accepted")
+		}
+	})
+}
+
+type fakePrepared struct{}
+
+func (fakePrepared) Len() int { return 0 }
+
+func TestRepeatedBountySkipsTheDatabaseOnlyAfterItsBatchCommitted(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		finding := bounty(model.BountyFingerprint, `{"fingerprint_type":"http_useragent","value":"sqlmap/1.7"}`)
+
+		// A batch that fails (credential pointing at a missing attacker row)
+		// rolls back: its bounty must not be remembered as stored.
+		bad := logRec(newID(), t0, "203.0.113.81")
+		bad.Bounties = []model.Bounty{finding}
+		bad.Credential = cred("root", "plaintext", "x")
+		bad.Credential.AttackerUUID = "no-such-attacker"
+		if _, err := s.CommitBatch(t.Context(), []model.IngestRecord{bad}); err == nil {
+			t.Fatal("commit with a dangling attacker_uuid succeeded")
+		}
+
+		for i, want := range []int{1, 0, 0} {
+			r := logRec(newID(), t0.Add(time.Duration(i)*time.Second), "203.0.113.81")
+			r.Bounties = []model.Bounty{finding}
+			if res := commit(t, s, r); res.BountiesInserted != want {
+				t.Errorf("batch %d inserted %d bounties; want %d", i, res.BountiesInserted, want)
+			}
+		}
+		if n := len(allBounties(t, s)); n != 1 {
+			t.Errorf("%d bounty rows; want 1", n)
 		}
 	})
 }

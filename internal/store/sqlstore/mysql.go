@@ -136,33 +136,9 @@ func (mysqlDialect) excluded(col string) string  { return "VALUES(" + col + ")" 
 func (mysqlDialect) greatest(a, b string) string { return "GREATEST(" + a + ", " + b + ")" }
 func (mysqlDialect) least(a, b string) string    { return "LEAST(" + a + ", " + b + ")" }
 
-// credentialUpsertSQL sets LAST_INSERT_ID(id) on the update path, so the
-// driver reports the existing row's id either way.
-func (d mysqlDialect) credentialUpsertSQL() string {
-	return credentialInsertHead + d.onConflictUpdate(credentialDedupCols) +
-		"id = LAST_INSERT_ID(id), " + credentialBumpSet(d)
-}
-
-func (d mysqlDialect) upsertCredential(ctx context.Context, tx *sql.Tx, s *Store, args []any) (credentialRow, error) {
-	st, err := s.txStmt(ctx, tx, s.q.credential)
-	if err != nil {
-		return credentialRow{}, err
-	}
-	res, err := st.ExecContext(ctx, args...)
-	if err != nil {
-		return credentialRow{}, err
-	}
-	r := credentialRow{}
-	if r.id, err = res.LastInsertId(); err != nil {
-		return r, err
-	}
-	rd, err := s.txStmt(ctx, tx, credentialReadBackSQL)
-	if err != nil {
-		return r, err
-	}
-	err = rd.QueryRowContext(ctx, r.id).Scan(&r.attempts, (*dbTime)(&r.firstSeen), (*dbTime)(&r.lastSeen))
-	return r, err
-}
+// logInsertVerb is a plain INSERT: a lost race on an event id must fail the
+// transaction so the retry re-reads which ids are stored.
+func (mysqlDialect) logInsertVerb() string { return "INSERT INTO" }
 
 func (mysqlDialect) timeArg(t time.Time) any { return t.UTC().Truncate(time.Microsecond) }
 

@@ -34,10 +34,8 @@ CREATE TABLE IF NOT EXISTS logs (
     span_id     VARCHAR(32) NULL,
     PRIMARY KEY (id),
     UNIQUE KEY uq_logs_event_id (event_id),
+    -- Same index set as SQLite; see the note there.
     KEY ix_logs_timestamp (`timestamp`),
-    KEY ix_logs_decky (decky),
-    KEY ix_logs_service (service),
-    KEY ix_logs_event_type (event_type),
     KEY ix_logs_attacker_ip (attacker_ip)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
@@ -130,10 +128,6 @@ CREATE TABLE IF NOT EXISTS credentials (
     UNIQUE KEY uq_credentials_dedup
         (attacker_ip, decky_name, service, secret_kind, secret_sha256, principal_key),
     KEY ix_credentials_attacker_uuid (attacker_uuid),
-    KEY ix_credentials_decky_name (decky_name),
-    KEY ix_credentials_service (service),
-    KEY ix_credentials_secret_kind (secret_kind),
-    KEY ix_credentials_first_seen (first_seen),
     KEY ix_credentials_last_seen (last_seen),
     KEY ix_credentials_secret_service (secret_sha256, service),
     KEY ix_credentials_principal_service (principal, service),
@@ -153,8 +147,6 @@ CREATE TABLE IF NOT EXISTS bounty (
     PRIMARY KEY (id),
     UNIQUE KEY uq_bounty_dedup (bounty_type, attacker_ip, payload_sha256),
     KEY ix_bounty_timestamp (`timestamp`),
-    KEY ix_bounty_decky (decky),
-    KEY ix_bounty_service (service),
     KEY ix_bounty_attacker_ip (attacker_ip)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
