@@ -104,11 +104,12 @@ func (a *App) Start(ctx context.Context) (err error) {
 	}
 
 	a.bus, err = bus.Open(ctx, bus.Options{
-		URL:     a.cfg.NATSURL,
-		DataDir: busDir(a.cfg.DataDir),
-		Listen:  a.cfg.NATSListen,
-		Name:    "decnet",
-		Logger:  a.log.With("part", "bus"),
+		URL:           a.cfg.NATSURL,
+		DataDir:       busDir(a.cfg.DataDir),
+		Listen:        a.cfg.NATSListen,
+		SubjectPrefix: a.cfg.NATSPrefix,
+		Name:          "decnet",
+		Logger:        a.log.With("part", "bus"),
 	})
 	if err != nil {
 		return err

@@ -263,11 +263,18 @@ func TestHundredThousandEventsYieldExactlyHundredThousandRows(t *testing.T) {
 	if testing.Short() {
 		t.Skip("publishes 100 000 events")
 	}
-	cases := map[string]map[string]string{"sqlite+embedded": nil}
-	if dsn := os.Getenv("DECNET_TEST_MYSQL_DSN"); dsn != "" {
-		cases["mysql"] = map[string]string{"DECNET_DB_TYPE": "mysql", "DECNET_DB_URL": freshMySQLDatabase(t, dsn)}
+	cases := map[string]map[string]string{"sqlite+embedded-nats": nil}
+	// The multi-host stack: MariaDB/MySQL and an external NATS server.
+	dsn, natsURL := os.Getenv("DECNET_TEST_MYSQL_DSN"), os.Getenv("DECNET_TEST_NATS_URL")
+	if dsn != "" && natsURL != "" {
+		cases["mysql+external-nats"] = map[string]string{
+			"DECNET_DB_TYPE": "mysql", "DECNET_DB_URL": freshMySQLDatabase(t, dsn),
+			"DECNET_NATS_URL": natsURL, "DECNET_NATS_PREFIX": scratchNATSPrefix(t, natsURL),
+		}
 	} else {
-		t.Run("mysql", func(t *testing.T) { testenv.Missing(t, "MySQL/MariaDB not configured: set DECNET_TEST_MYSQL_DSN") })
+		t.Run("mysql+external-nats", func(t *testing.T) {
+			testenv.Missing(t, "multi-host stack not configured: set DECNET_TEST_MYSQL_DSN and DECNET_TEST_NATS_URL")
+		})
 	}
 	for name, extra := range cases {
 		t.Run(name, func(t *testing.T) {

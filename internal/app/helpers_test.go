@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // freshMySQLDatabase creates an empty database on the server named by dsn and
@@ -35,4 +37,30 @@ func freshMySQLDatabase(t *testing.T, dsn string) string {
 	})
 	cfg.DBName = name
 	return cfg.FormatDSN()
+}
+
+// scratchNATSPrefix returns a subject prefix unique to this test run and
+// deletes the event stream it gets on the external server when the test ends.
+func scratchNATSPrefix(t *testing.T, url string) string {
+	t.Helper()
+	prefix := fmt.Sprintf("apptest%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Logf("cleanup: connect %s: %v", url, err)
+			return
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			t.Logf("cleanup: %v", err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := js.DeleteStream(ctx, prefix+"_EVENTS"); err != nil {
+			t.Logf("cleanup: delete stream %s_EVENTS: %v", prefix, err)
+		}
+	})
+	return prefix
 }

@@ -29,6 +29,9 @@ type Config struct {
 	// NATSListen makes the embedded NATS server accept TCP clients on this
 	// host:port; empty opens no port.
 	NATSListen string
+	// NATSPrefix namespaces every subject and the event stream, so several
+	// decnet installations can share one NATS cluster.
+	NATSPrefix string
 
 	DB DBConfig
 
@@ -99,6 +102,16 @@ var settings = []setting{
 		}},
 	{name: "DECNET_NATS_LISTEN", help: "host:port where the embedded NATS server also accepts TCP clients; empty opens no port",
 		apply: func(c *Config, v string) error { return hostPort(v, &c.NATSListen) }},
+	{name: "DECNET_NATS_PREFIX", help: "namespace for bus subjects and the event stream on a shared NATS server",
+		apply: func(c *Config, v string) error {
+			for _, r := range v {
+				if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+					return errors.New("want letters, digits, '-' or '_' only")
+				}
+			}
+			c.NATSPrefix = v
+			return nil
+		}},
 	{name: "DECNET_DB_TYPE", def: "sqlite", help: "sqlite or mysql",
 		apply: func(c *Config, v string) error {
 			v = strings.ToLower(v)

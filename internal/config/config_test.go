@@ -51,6 +51,7 @@ func TestLoadRejectsInvalidValuesNamingTheVariable(t *testing.T) {
 		{"DECNET_NATS_URL", "127.0.0.1:4222", "want a URL"},
 		{"DECNET_LIMITER_ENABLED", "maybe", "want true or false"},
 		{"DECNET_LOG_LEVEL", "loud", "want debug, info, warn or error"},
+		{"DECNET_NATS_PREFIX", "a.b", "want letters, digits"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
