@@ -34,6 +34,9 @@ import (
 // publishing the input does not show up in it.
 var profile *os.File
 
+// memProfiling samples allocations during the timed phases only.
+var memProfiling bool
+
 type scenario struct {
 	name   string
 	batch  int
@@ -57,7 +60,8 @@ func main() {
 		profile = f
 	}
 	if *memProfile != "" {
-		runtime.MemProfileRate = 64 << 10
+		memProfiling = true
+		runtime.MemProfileRate = 0
 	}
 	if err := run(*events, *mysqlDSN, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench ingest:", err)
@@ -167,6 +171,10 @@ func measure(dialect, mysqlDSN string, sc scenario) (secs float64, cpu time.Dura
 			return 0, 0, err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if memProfiling {
+		runtime.MemProfileRate = 64 << 10
+		defer func() { runtime.MemProfileRate = 0 }()
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -39,7 +39,7 @@ type preparedRecord struct {
 	eventID string
 	logArgs [logInsertCols]any
 	cred    *model.Credential
-	credArg [credentialInsertCols]any
+	credArg *[credentialInsertCols]any
 	bounty  [][bountyInsertCols]any
 }
 
@@ -179,7 +179,7 @@ func (s *Store) prepareRecord(r *model.IngestRecord, id string, buf *[]byte) (pr
 		p.cred = normaliseCredential(r.Credential, ts, decky, service, ip)
 		*buf = appendFieldsJSON((*buf)[:0], p.cred.Fields)
 		c := p.cred
-		p.credArg = [credentialInsertCols]any{
+		p.credArg = &[credentialInsertCols]any{
 			c.AttackerIP, nullString(c.AttackerUUID), c.DeckyName, c.Service, nullString(c.Principal),
 			c.PrincipalKey, c.SecretKind, c.SecretSHA256, nullString(c.SecretB64), nullString(c.SecretPrintable),
 			nullString(c.Outcome), string(*buf), s.d.timeArg(c.FirstSeen), s.d.timeArg(c.LastSeen), int64(1),
@@ -357,27 +357,33 @@ func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, recs []preparedRecor
 // It returns one entry per key with the attempts, and the seen window, that
 // this batch added.
 func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, recs []preparedRecord) ([]model.Credential, error) {
-	var (
-		out   []model.Credential
-		rows  [][credentialInsertCols]any
-		byKey map[credentialKey]int
-	)
+	n := 0
+	for i := range recs {
+		if recs[i].cred != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]model.Credential, 0, n)
+	// rows are copies: folding must not change the prepared records, which
+	// a retried commit reuses.
+	rows := make([][credentialInsertCols]any, 0, n)
+	byKey := make(map[credentialKey]int, n)
 	for _, r := range recs {
 		if r.cred == nil {
 			continue
 		}
 		c := r.cred
 		k := credentialKey{c.AttackerIP, c.DeckyName, c.Service, c.SecretKind, c.SecretSHA256, c.PrincipalKey}
-		if byKey == nil {
-			byKey = make(map[credentialKey]int)
-		}
 		i, seen := byKey[k]
 		if !seen {
 			byKey[k] = len(out)
 			agg := *c
 			agg.AttemptCount = 1
 			out = append(out, agg)
-			rows = append(rows, r.credArg)
+			rows = append(rows, *r.credArg)
 			continue
 		}
 		agg, row := &out[i], &rows[i]
