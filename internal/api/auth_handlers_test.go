@@ -370,9 +370,9 @@ func TestRoleComesFromTheStoreOnEveryRequest(t *testing.T) {
 
 	wantStatus(t, e.do(req{method: "GET", path: "/api/v1/test/admin-only", token: tok}),
 		http.StatusForbidden, "Insufficient permissions")
-	e.users.setRole(id, model.RoleAdmin)
+	e.users.setRole(t, id, model.RoleAdmin)
 	wantStatus(t, e.do(req{method: "GET", path: "/api/v1/test/admin-only", token: tok}), http.StatusNoContent, "")
-	e.users.setRole(id, "intern")
+	e.users.setRole(t, id, "intern")
 	wantStatus(t, e.health(tok), http.StatusForbidden, "Insufficient permissions")
 }
 

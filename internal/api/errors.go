@@ -73,6 +73,8 @@ func statusFor(err error) (int, string, bool) {
 		return http.StatusNotFound, "Not Found", true
 	case errors.Is(err, store.ErrConflict):
 		return http.StatusConflict, "Conflict", true
+	case errors.Is(err, store.ErrUnavailable):
+		return http.StatusServiceUnavailable, "Database unavailable; retry shortly", true
 	}
 	return 0, "", false
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,7 @@ import (
 
 	"github.com/decnet/decnet/internal/auth"
 	"github.com/decnet/decnet/internal/model"
-	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/store/sqlstore"
 )
 
 // fakeClock is a manually advanced clock shared by the server, the token
@@ -39,97 +40,34 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// memUsers is an in-memory store.UserRepository. The same behaviour is
-// expected from the SQL store.
-type memUsers struct {
-	mu      sync.Mutex
-	users   map[string]model.User // by uuid
-	revoked map[string]time.Time  // jti → expires
-}
+// sqlUsers is the real user repository: the SQLite store in a temp dir.
+type sqlUsers struct{ *sqlstore.Store }
 
-func newMemUsers() *memUsers {
-	return &memUsers{users: map[string]model.User{}, revoked: map[string]time.Time{}}
-}
-
-func (m *memUsers) GetUserByUsername(_ context.Context, name string) (model.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, u := range m.users {
-		if u.Username == name {
-			return u, nil
-		}
+// newSQLUsers opens and migrates a SQLite store for one test, on the test's
+// clock so token-revocation pruning follows the fake time.
+func newSQLUsers(t *testing.T, now func() time.Time) sqlUsers {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), sqlstore.Options{
+		Dialect: sqlstore.DialectSQLite, DSN: filepath.Join(t.TempDir(), "decnet.db"), Now: now,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return model.User{}, store.ErrNotFound
-}
-
-func (m *memUsers) GetUserByUUID(_ context.Context, id string) (model.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.users[id]
-	if !ok {
-		return model.User{}, store.ErrNotFound
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
 	}
-	return u, nil
+	return sqlUsers{s}
 }
 
-func (m *memUsers) CreateUser(_ context.Context, u model.User) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, o := range m.users {
-		if o.Username == u.Username {
-			return store.ErrConflict
-		}
+// setRole changes a user's role directly in the database, as another
+// process (or an admin route) would.
+func (u sqlUsers) setRole(t *testing.T, id, role string) {
+	t.Helper()
+	if _, err := u.DB().ExecContext(context.Background(), "UPDATE users SET role = ? WHERE uuid = ?", role, id); err != nil {
+		t.Fatal(err)
 	}
-	m.users[u.UUID] = u
-	return nil
 }
-
-func (m *memUsers) UpdateUserPassword(_ context.Context, id, hash string, mustChange bool, validFrom time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.users[id]
-	if !ok {
-		return store.ErrNotFound
-	}
-	u.PasswordHash, u.MustChangePassword, u.TokensValidFrom = hash, mustChange, validFrom
-	m.users[id] = u
-	return nil
-}
-
-func (m *memUsers) ListUsers(context.Context) ([]model.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]model.User, 0, len(m.users))
-	for _, u := range m.users {
-		out = append(out, u)
-	}
-	return out, nil
-}
-
-func (m *memUsers) RevokeToken(_ context.Context, jti, _ string, expiresAt time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.revoked[jti] = expiresAt
-	return nil
-}
-
-func (m *memUsers) IsTokenRevoked(_ context.Context, jti string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.revoked[jti]
-	return ok, nil
-}
-
-// setRole changes a user's role directly in the store.
-func (m *memUsers) setRole(id, role string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u := m.users[id]
-	u.Role = role
-	m.users[id] = u
-}
-
-var _ store.UserRepository = (*memUsers)(nil)
 
 // syncBuffer collects log output written from server goroutines.
 type syncBuffer struct {
@@ -157,7 +95,7 @@ type env struct {
 	srv    *httptest.Server
 	s      *Server
 	clk    *fakeClock
-	users  *memUsers
+	users  sqlUsers
 	hasher *auth.Hasher
 	tokens *auth.Tokens
 	logs   *syncBuffer
@@ -167,7 +105,7 @@ type env struct {
 func newEnv(t *testing.T, opt func(*Options)) *env {
 	t.Helper()
 	clk := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	users := newMemUsers()
+	users := newSQLUsers(t, clk.Now)
 	hasher, err := auth.NewHasher(bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/store"
 )
 
 func TestRoutesListsEveryRouteWithItsAccess(t *testing.T) {
@@ -80,15 +82,33 @@ func TestPanicBecomesOpaque500WithErrorIDAndLoggedTrace(t *testing.T) {
 	}
 }
 
-// failingUsers makes every lookup fail like a dropped database connection.
-type failingUsers struct{ *memUsers }
+// failingUsers makes every lookup fail with an error the handlers do not
+// know, standing in for a bug deep in a repository.
+type failingUsers struct{ store.UserRepository }
 
 func (failingUsers) GetUserByUsername(context.Context, string) (model.User, error) {
-	return model.User{}, errors.New("sql: connection to 10.9.9.9 reset")
+	return model.User{}, errors.New("sql: internal invariant broken near 10.9.9.9")
+}
+
+// unavailableUsers fails every lookup the way the SQL store reports an
+// unreachable database.
+type unavailableUsers struct{ store.UserRepository }
+
+func (unavailableUsers) GetUserByUsername(context.Context, string) (model.User, error) {
+	return model.User{}, fmt.Errorf("sqlstore: GetUserByUsername: %w: dial tcp 10.9.9.9:3306: connection refused", store.ErrUnavailable)
+}
+
+func TestDatabaseOutageIs503NotAnOpaque500(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Users = unavailableUsers{} })
+	r := e.login("alice", viewerPW)
+	wantStatus(t, r, http.StatusServiceUnavailable, "Database unavailable; retry shortly")
+	if strings.Contains(r.raw, "10.9.9.9") {
+		t.Fatalf("body leaks the cause: %s", r.raw)
+	}
 }
 
 func TestUnexpectedErrorBecomesOpaque500WithErrorID(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.Users = failingUsers{newMemUsers()} })
+	e := newEnv(t, func(o *Options) { o.Users = failingUsers{} })
 	r := e.login("alice", viewerPW)
 	wantStatus(t, r, http.StatusInternalServerError, "Internal Server Error")
 	id, _ := r.body["error_id"].(string)

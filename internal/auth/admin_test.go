@@ -11,7 +11,7 @@ import (
 )
 
 func TestEnsureAdminWithoutPasswordGeneratesOneAndForcesChange(t *testing.T) {
-	users, h := newMemUsers(), testHasher(t)
+	users, h := newSQLUsers(t), testHasher(t)
 	gen, err := EnsureAdmin(context.Background(), users, "admin", "", h)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func TestEnsureAdminWithoutPasswordGeneratesOneAndForcesChange(t *testing.T) {
 }
 
 func TestEnsureAdminWithPasswordUsesItWithoutForcedChange(t *testing.T) {
-	users, h := newMemUsers(), testHasher(t)
+	users, h := newSQLUsers(t), testHasher(t)
 	gen, err := EnsureAdmin(context.Background(), users, "root", "operator-chosen-pw", h)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestEnsureAdminWithPasswordUsesItWithoutForcedChange(t *testing.T) {
 }
 
 func TestEnsureAdminLeavesAnExistingAccountAlone(t *testing.T) {
-	users, h := newMemUsers(), testHasher(t)
+	users, h := newSQLUsers(t), testHasher(t)
 	hash, _ := h.HashPassword("already-changed-pw")
 	orig := model.User{UUID: "u1", Username: "admin", PasswordHash: hash, Role: model.RoleViewer}
 	_ = users.CreateUser(context.Background(), orig)
@@ -68,7 +68,7 @@ func TestEnsureAdminLeavesAnExistingAccountAlone(t *testing.T) {
 }
 
 func TestEnsureAdminResyncsHashWhileChangeIsStillPending(t *testing.T) {
-	users, h := newMemUsers(), testHasher(t)
+	users, h := newSQLUsers(t), testHasher(t)
 	hash, _ := h.HashPassword("lost-generated-password")
 	_ = users.CreateUser(context.Background(), model.User{
 		UUID: "u1", Username: "admin", PasswordHash: hash, Role: model.RoleAdmin, MustChangePassword: true,
@@ -96,14 +96,14 @@ func TestEnsureAdminResyncsHashWhileChangeIsStillPending(t *testing.T) {
 }
 
 func TestEnsureAdminErrorNamesTheVariableWhenPasswordTooShort(t *testing.T) {
-	_, err := EnsureAdmin(context.Background(), newMemUsers(), "admin", "short", testHasher(t))
+	_, err := EnsureAdmin(context.Background(), newSQLUsers(t), "admin", "short", testHasher(t))
 	if err == nil || !strings.Contains(err.Error(), "DECNET_ADMIN_PASSWORD") || !errors.Is(err, ErrPasswordTooShort) {
 		t.Fatalf("error = %v, want one naming DECNET_ADMIN_PASSWORD wrapping ErrPasswordTooShort", err)
 	}
 }
 
 func TestEnsureAdminTreatsConcurrentCreationAsDone(t *testing.T) {
-	users := newMemUsers()
+	users := newSQLUsers(t)
 	users.createErr = store.ErrConflict
 	gen, err := EnsureAdmin(context.Background(), users, "admin", "", testHasher(t))
 	if err != nil || gen != "" {
@@ -112,7 +112,7 @@ func TestEnsureAdminTreatsConcurrentCreationAsDone(t *testing.T) {
 }
 
 func TestEnsureAdminPropagatesStoreFailures(t *testing.T) {
-	users := newMemUsers()
+	users := newSQLUsers(t)
 	users.createErr = errors.New("disk full")
 	if _, err := EnsureAdmin(context.Background(), users, "admin", "", testHasher(t)); err == nil {
 		t.Fatal("EnsureAdmin swallowed a store error")

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/store/sqlstore"
 )
 
 // fakeClock is a manually advanced clock for the Now seams.
@@ -43,78 +45,46 @@ func testHasher(t *testing.T) *Hasher {
 	return h
 }
 
-// memUsers is an in-memory store.UserRepository for EnsureAdmin tests.
-type memUsers struct {
+// sqlUsers is the real SQLite user store with two seams for EnsureAdmin
+// tests: it counts password writes and can fail CreateUser on demand.
+type sqlUsers struct {
+	*sqlstore.Store
 	mu      sync.Mutex
-	byUUID  map[string]model.User
 	updates int
 	// createErr, when set, is returned by CreateUser instead of inserting.
 	createErr error
 }
 
-func newMemUsers() *memUsers { return &memUsers{byUUID: map[string]model.User{}} }
-
-func (m *memUsers) GetUserByUsername(_ context.Context, name string) (model.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, u := range m.byUUID {
-		if u.Username == name {
-			return u, nil
-		}
+func newSQLUsers(t *testing.T) *sqlUsers {
+	t.Helper()
+	s, err := sqlstore.Open(context.Background(), sqlstore.Options{
+		Dialect: sqlstore.DialectSQLite, DSN: filepath.Join(t.TempDir(), "decnet.db"),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return model.User{}, store.ErrNotFound
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return &sqlUsers{Store: s}
 }
 
-func (m *memUsers) GetUserByUUID(_ context.Context, id string) (model.User, error) {
+func (m *sqlUsers) CreateUser(ctx context.Context, u model.User) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.byUUID[id]
-	if !ok {
-		return model.User{}, store.ErrNotFound
+	err := m.createErr
+	m.mu.Unlock()
+	if err != nil {
+		return err
 	}
-	return u, nil
+	return m.Store.CreateUser(ctx, u)
 }
 
-func (m *memUsers) CreateUser(_ context.Context, u model.User) error {
+func (m *sqlUsers) UpdateUserPassword(ctx context.Context, id, hash string, mustChange bool, validFrom time.Time) error {
 	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.createErr != nil {
-		return m.createErr
-	}
-	for _, o := range m.byUUID {
-		if o.Username == u.Username {
-			return store.ErrConflict
-		}
-	}
-	m.byUUID[u.UUID] = u
-	return nil
-}
-
-func (m *memUsers) UpdateUserPassword(_ context.Context, id, hash string, mustChange bool, validFrom time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.byUUID[id]
-	if !ok {
-		return store.ErrNotFound
-	}
-	u.PasswordHash, u.MustChangePassword, u.TokensValidFrom = hash, mustChange, validFrom
-	m.byUUID[id] = u
 	m.updates++
-	return nil
+	m.mu.Unlock()
+	return m.Store.UpdateUserPassword(ctx, id, hash, mustChange, validFrom)
 }
 
-func (m *memUsers) ListUsers(context.Context) ([]model.User, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []model.User
-	for _, u := range m.byUUID {
-		out = append(out, u)
-	}
-	return out, nil
-}
-
-func (m *memUsers) RevokeToken(context.Context, string, string, time.Time) error { return nil }
-
-func (m *memUsers) IsTokenRevoked(context.Context, string) (bool, error) { return false, nil }
-
-var _ store.UserRepository = (*memUsers)(nil)
+var _ store.UserRepository = (*sqlUsers)(nil)

@@ -15,6 +15,10 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrUnavailable marks failures to reach the database (connection
+	// refused or lost, I/O error, lock wait exhausted): retrying later can
+	// succeed, and callers report them as an outage rather than a bug.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // StateRepository is the generic key/value table holding JSON blobs.

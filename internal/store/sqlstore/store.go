@@ -3,14 +3,21 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/decnet/decnet/internal/store"
 )
@@ -110,7 +117,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	db.SetConnMaxLifetime(d.connMaxLifetime())
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("database unreachable: %s %s: %w", o.Dialect, RedactDSN(o.Dialect, o.DSN), err)
+		// The cause's text is what an operator needs (refused, access
+		// denied, unknown database), so it is kept; ErrUnavailable is
+		// attached for callers without appearing in the message.
+		return nil, unavailableError{fmt.Errorf("database unreachable: %s %s: %w", o.Dialect, RedactDSN(o.Dialect, o.DSN), err)}
 	}
 	return &Store{
 		db:    db,
@@ -227,9 +237,37 @@ func (s *Store) lockWrites() func() {
 // wrap decorates a non-nil error with the method and its key argument, so
 // callers see "sqlstore: GetUserByUUID(\"x\"): not found".
 func wrap(err *error, format string, args ...any) {
-	if *err != nil {
-		*err = fmt.Errorf("sqlstore: "+format+": %w", append(args, *err)...)
+	if *err == nil {
+		return
 	}
+	if unavailable(*err) && !errors.Is(*err, store.ErrUnavailable) {
+		*err = fmt.Errorf("sqlstore: "+format+": %w: %w", append(args, store.ErrUnavailable, *err)...)
+		return
+	}
+	*err = fmt.Errorf("sqlstore: "+format+": %w", append(args, *err)...)
+}
+
+// unavailableError is an error that also matches store.ErrUnavailable.
+type unavailableError struct{ error }
+
+func (e unavailableError) Unwrap() []error { return []error{e.error, store.ErrUnavailable} }
+
+// unavailable reports errors that mean the database cannot be reached right
+// now, for either driver: network failures, dropped connections, SQLite I/O
+// and lock-timeout codes.
+func unavailable(err error) bool {
+	var netErr net.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+		errors.As(err, &netErr), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	}
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_FULL:
+		return true
+	}
+	return false
 }
 
 // rollback ends tx after a failure; the original error is what matters, and

@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/decnet/decnet/internal/store"
 )
 
 func TestRedactDSNHidesOnlyThePassword(t *testing.T) {
@@ -71,5 +74,16 @@ func TestOpenSQLiteSetsThePragmasOnEveryConnection(t *testing.T) {
 			t.Errorf("connection %d: journal_mode=%s synchronous=%d foreign_keys=%d busy_timeout=%d; want wal 1 1 30000",
 				i, mode, sync, fk, busy)
 		}
+	}
+}
+
+func TestUnreachableDatabaseErrorsAreMarkedUnavailable(t *testing.T) {
+	s, err := Open(t.Context(), Options{Dialect: DialectMySQL, DSN: "decnet:pw@tcp(127.0.0.1:1)/decnet"})
+	if err == nil {
+		s.Close()
+		t.Fatal("open succeeded against a closed port")
+	}
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("error %v is not store.ErrUnavailable", err)
 	}
 }
