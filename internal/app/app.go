@@ -84,7 +84,13 @@ func (a *App) Start(ctx context.Context) (err error) {
 	started := time.Now()
 	defer func() {
 		if err != nil {
-			a.closeParts()
+			// Stop also ends what already runs (the ingest worker), not
+			// only the bus and the store.
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			defer cancel()
+			if serr := a.Stop(sctx); serr != nil {
+				a.log.Warn("cleanup after failed start", "err", serr)
+			}
 		}
 	}()
 	if err := ensureDataDir(a.cfg.DataDir); err != nil {
