@@ -187,20 +187,32 @@ func (s *Store) prepareRecord(r *model.IngestRecord, id string, buf *[]byte) (pr
 	}
 	for j := range r.Bounties {
 		bt := &r.Bounties[j]
-		text, err := rawJSONArg(bt.Payload, "{}")
+		payload := []byte(bt.Payload)
+		if len(payload) == 0 {
+			payload = []byte("{}")
+		}
+		sum := sha256.Sum256(payload)
+		row := [bountyInsertCols]any{
+			nil, orDefault(clip(bt.Decky, maxDecky), decky),
+			orDefault(clip(bt.Service, maxService), service), orDefault(clip(bt.AttackerIP, maxIP), ip),
+			clip(bt.BountyType, maxBountyType), nil, hex.EncodeToString(sum[:]),
+		}
+		// A finding already committed (a scanner repeating itself) is
+		// dropped here, before validation and encoding: the cache only
+		// holds keys whose rows exist.
+		if s.bounties.seen(row) {
+			continue
+		}
+		text, err := rawJSONArg(payload, "{}")
 		if err != nil {
 			return p, fmt.Errorf("bounty %d payload: %w", j, err)
 		}
-		sum := sha256.Sum256([]byte(text))
 		bts := bt.Timestamp
 		if bts.IsZero() {
 			bts = ts
 		}
-		p.bounty = append(p.bounty, [bountyInsertCols]any{
-			s.d.timeArg(bts), orDefault(clip(bt.Decky, maxDecky), decky),
-			orDefault(clip(bt.Service, maxService), service), orDefault(clip(bt.AttackerIP, maxIP), ip),
-			clip(bt.BountyType, maxBountyType), text, hex.EncodeToString(sum[:]),
-		})
+		row[0], row[5] = s.d.timeArg(bts), text
+		p.bounty = append(p.bounty, row)
 	}
 	return p, nil
 }
