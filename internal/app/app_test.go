@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/decnet/decnet/bench/synth"
+	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/config"
+	"github.com/decnet/decnet/internal/ingest"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 	"github.com/decnet/decnet/internal/testenv"
@@ -296,6 +298,32 @@ func waitForRows(t *testing.T, s store.LogRepository, n int64) {
 		}
 		if got != n {
 			return fmt.Errorf("logs rows = %d, want %d", got, n)
+		}
+		return nil
+	})
+}
+
+func TestIngestStopsOnControlMessageAndHealthTurnsUnhealthy(t *testing.T) {
+	a, _ := startApp(t, testConfig(t, nil))
+	tok := login(t, a.APIURL(), "admin", testAdminPassword)
+	ctl := bus.Control{Action: bus.ControlStop, RequestedBy: "test", TS: float64(time.Now().Unix())}
+	if err := a.Bus().Publish(context.Background(), "system.ingest.control", bus.TypeControl, ctl); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 10*time.Second, func() error {
+		if st := a.IngestStatus(); st.State != ingest.StateStopped {
+			return fmt.Errorf("ingest state %q", st.State)
+		}
+		return nil
+	})
+	checkFor(t, 10*time.Second, func() error {
+		req, _ := http.NewRequest(http.MethodGet, a.APIURL()+"/health", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, body := do(t, req)
+		comps, _ := body["components"].(map[string]any)
+		c, _ := comps["ingestion_worker"].(map[string]any)
+		if resp.StatusCode != http.StatusServiceUnavailable || body["status"] != "unhealthy" || c["status"] != "failing" {
+			return fmt.Errorf("health %d %v", resp.StatusCode, body)
 		}
 		return nil
 	})
