@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,10 +45,9 @@ type Options struct {
 
 // App is one decnet process running every role.
 type App struct {
-	cfg  config.Config
-	out  io.Writer
-	log  *slog.Logger
-	opts Options
+	cfg config.Config
+	out io.Writer
+	log *slog.Logger
 
 	store   *sqlstore.Store
 	bus     *bus.Bus
@@ -61,10 +61,12 @@ type App struct {
 	wg      sync.WaitGroup
 	errOnce sync.Once
 	fatal   chan error
-	stopped chan struct{}
 
-	ingestMu     sync.Mutex
-	ingestCancel context.CancelFunc
+	// syslogFailures counts failed syslog publishes and failed confirmations
+	// (each of which may cover several events: its error says how many);
+	// syslogWarned rate-limits the warning about them.
+	syslogFailures   atomic.Uint64
+	syslogWarned atomic.Int64
 }
 
 // New validates what can be checked without side effects.
@@ -75,7 +77,7 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &App{cfg: cfg, out: o.Out, log: o.Logger, opts: o, fatal: make(chan error, 1), stopped: make(chan struct{})}, nil
+	return &App{cfg: cfg, out: o.Out, log: o.Logger, fatal: make(chan error, 1)}, nil
 }
 
 // Start brings every part up in dependency order; on failure it tears down
@@ -146,6 +148,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		if err != nil {
 			return err
 		}
+		a.goRun(func() { a.confirmSyslogEvents(runCtx) })
 	}
 	if err := a.startAPI(secret); err != nil {
 		return err
@@ -162,7 +165,8 @@ func (a *App) Start(ctx context.Context) (err error) {
 		fmt.Fprintf(a.out, "NATS:      %s\n", u)
 	}
 	if a.syslog != nil {
-		fmt.Fprintf(a.out, "Syslog:    udp+tcp %s (RFC 5424, relay@55555)\n", a.cfg.SyslogAddr)
+		udp, tcp := a.syslog.Addrs()
+		fmt.Fprintf(a.out, "Syslog:    udp %s, tcp %s (RFC 5424, relay@55555)\n", udp, tcp)
 	}
 	fmt.Fprintf(a.out, "Data dir:  %s\n", a.cfg.DataDir)
 	if generated != "" {
@@ -342,9 +346,6 @@ func (a *App) startIngest(ctx context.Context) error {
 	}
 	a.ingest = w
 	ictx, icancel := context.WithCancel(ctx)
-	a.ingestMu.Lock()
-	a.ingestCancel = icancel
-	a.ingestMu.Unlock()
 	a.goRun(func() {
 		if err := w.Run(ictx); err != nil && ctx.Err() == nil {
 			a.log.Error("ingest worker stopped", "err", err)
@@ -363,14 +364,53 @@ func (a *App) startIngest(ctx context.Context) error {
 }
 
 // publishSyslogEvent forwards a line received by the syslog listener onto the
-// durable event stream, giving it the id and timestamp the bus needs.
+// durable event stream, giving it the id the bus needs. The publish is
+// asynchronous so a burst of datagrams never stalls the socket reader;
+// confirmSyslogEvents collects the outcome.
 func (a *App) publishSyslogEvent(ev model.Event) {
 	if ev.ID == "" {
 		ev.ID = newEventID()
 	}
 	if err := a.bus.PublishEventAsync(ev); err != nil {
-		a.log.Warn("syslog event not published", "decky", ev.Decky, "service", ev.Service, "err", err)
+		a.syslogFailures.Add(1)
+		a.warnSyslogLoss(err)
 	}
+}
+
+// syslogConfirmEvery is how often asynchronous syslog publishes are
+// confirmed, bounding how late a loss is reported.
+const syslogConfirmEvery = time.Second
+
+// confirmSyslogEvents waits for the bus to acknowledge queued syslog events
+// and reports any it refused (stream full, bus down), so a loss is logged
+// with a count rather than silent.
+func (a *App) confirmSyslogEvents(ctx context.Context) {
+	t := time.NewTicker(syslogConfirmEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := a.bus.FlushAsync(fctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			a.syslogFailures.Add(1)
+			a.warnSyslogLoss(err)
+		}
+	}
+}
+
+// warnSyslogLoss logs at most one warning per 10 s about lost syslog events.
+func (a *App) warnSyslogLoss(err error) {
+	now := time.Now().Unix()
+	last := a.syslogWarned.Load()
+	if now-last < 10 || !a.syslogWarned.CompareAndSwap(last, now) {
+		return
+	}
+	a.log.Warn("syslog events could not be queued on the bus", "failure_reports", a.syslogFailures.Load(), "err", err)
 }
 
 func (a *App) goRun(f func()) {
