@@ -173,8 +173,9 @@ func measure(dialect, mysqlDSN string, sc scenario) (secs float64, cpu time.Dura
 		defer pprof.StopCPUProfile()
 	}
 	if memProfiling {
+		// The rate stays set afterwards: pprof scales samples by the rate
+		// in force when the profile is written.
 		runtime.MemProfileRate = 64 << 10
-		defer func() { runtime.MemProfileRate = 0 }()
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()

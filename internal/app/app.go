@@ -65,8 +65,8 @@ type App struct {
 	// syslogFailures counts failed syslog publishes and failed confirmations
 	// (each of which may cover several events: its error says how many);
 	// syslogWarned rate-limits the warning about them.
-	syslogFailures   atomic.Uint64
-	syslogWarned atomic.Int64
+	syslogFailures atomic.Uint64
+	syslogWarned   atomic.Int64
 }
 
 // New validates what can be checked without side effects.

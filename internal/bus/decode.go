@@ -3,6 +3,7 @@ package bus
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/decnet/decnet/internal/model"
@@ -134,13 +135,53 @@ func (s *scanner) str() (string, bool) {
 	if !escaped {
 		return tok[1 : len(tok)-1], true
 	}
-	// Escapes are rare enough (quotes, '<' '>' '&' in attacker input) that
-	// encoding/json's exact unescaping is worth its cost here.
+	if v, ok := unescapeSimple(tok[1 : len(tok)-1]); ok {
+		return v, true
+	}
+	// \u escapes (HTML characters, lone surrogates …) are rarer; encoding/json's
+	// exact unescaping is worth its cost there.
 	var v string
 	if json.Unmarshal([]byte(tok), &v) != nil {
 		return "", false
 	}
 	return v, true
+}
+
+// unescapeSimple decodes a string body whose escapes are all single
+// characters (\" \\ \/ \b \f \n \r \t), as encoding/json would: they are
+// common (a JSON document carried in a field, such as an HTTP request's
+// headers, escapes every quote) and cheap. It reports false on any \u
+// escape, leaving that to encoding/json. s is valid UTF-8 without control
+// characters and without a closing quote, which strToken checked.
+func unescapeSimple(s string) (string, bool) {
+	b := make([]byte, 0, len(s))
+	for {
+		j := strings.IndexByte(s, '\\')
+		if j < 0 {
+			return string(append(b, s...)), true
+		}
+		if j+1 == len(s) {
+			return "", false
+		}
+		b = append(b, s[:j]...)
+		switch c := s[j+1]; c {
+		case '"', '\\', '/':
+			b = append(b, c)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		default:
+			return "", false
+		}
+		s = s[j+2:]
+	}
 }
 
 // number returns a JSON number token, validated against the JSON grammar

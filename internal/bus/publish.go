@@ -1,12 +1,16 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime/debug"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
@@ -71,7 +75,7 @@ func (b *Bus) Publish(ctx context.Context, topic, typ string, payload any) (err 
 	if err != nil {
 		return fmt.Errorf("bus: publish %s: encode payload: %w", topic, err)
 	}
-	data, err := json.Marshal(Envelope{
+	data, err := marshalEnvelope(Envelope{
 		V: EnvelopeVersion, ID: newID(), Topic: topic, Type: typ, TS: epoch(time.Now()), Payload: raw,
 	})
 	if err != nil {
@@ -86,17 +90,104 @@ func (b *Bus) Publish(ctx context.Context, topic, typ string, payload any) (err 
 	return nil
 }
 
+// marshalPayload encodes a notification payload in the form json.Marshal
+// gives it inside an envelope: compact, with HTML characters escaped.
 func marshalPayload(payload any) (json.RawMessage, error) {
 	switch p := payload.(type) {
 	case nil:
 		return json.RawMessage("{}"), nil
 	case json.RawMessage:
-		if !json.Valid(p) {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, p); err != nil {
 			return nil, fmt.Errorf("payload is not valid JSON")
 		}
-		return p, nil
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, buf.Bytes())
+		return esc.Bytes(), nil
 	}
 	return json.Marshal(payload)
+}
+
+// marshalEnvelope is json.Marshal(env), byte for byte, for a payload from
+// marshalPayload. Notifications are published per credential a batch
+// writes, and json.Marshal's reflection plus its re-validation of the
+// payload it has just produced were most of their cost.
+func marshalEnvelope(env Envelope) ([]byte, error) {
+	// encoding/json switches to exponent form outside this range (and
+	// rejects NaN and infinities); epoch seconds never leave it.
+	if abs := math.Abs(env.TS); abs != 0 && (abs < 1e-6 || abs >= 1e21) || math.IsNaN(env.TS) {
+		return json.Marshal(env)
+	}
+	b := make([]byte, 0, 96+len(env.ID)+len(env.Topic)+len(env.Type)+len(env.Payload))
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, int64(env.V), 10)
+	b = append(b, `,"id":`...)
+	b = appendJSONString(b, env.ID)
+	b = append(b, `,"topic":`...)
+	b = appendJSONString(b, env.Topic)
+	b = append(b, `,"type":`...)
+	b = appendJSONString(b, env.Type)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendFloat(b, env.TS, 'f', -1, 64)
+	b = append(b, `,"payload":`...)
+	if len(env.Payload) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, env.Payload...)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as encoding/json writes a string by default:
+// HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }
 
 // Subscription is an active Subscribe or OnControl registration.

@@ -222,3 +222,40 @@ func claimCategory(a netip.Addr) string {
 	}
 	return claimPublic
 }
+
+func (h headersSeen) appendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	first := true
+	for _, f := range [...]struct{ name, value string }{
+		{"Forwarded", h.Forwarded}, {"X-Forwarded-For", h.XForwardedFor}, {"X-Real-IP", h.XRealIP},
+		{"True-Client-IP", h.TrueClientIP}, {"CF-Connecting-IP", h.CFConnectingIP},
+	} {
+		if f.value != "" {
+			dst = appendJSONField(dst, first, f.name, f.value)
+			first = false
+		}
+	}
+	return append(dst, '}')
+}
+
+func (p ipLeakPayload) appendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	dst = appendJSONField(dst, true, "source_ip", p.SourceIP)
+	dst = appendJSONField(dst, false, "real_ip_claim", p.RealIPClaim)
+	dst = appendJSONField(dst, false, "source_header", p.SourceHeader)
+	dst = append(dst, `,"headers_seen":`...)
+	dst = p.HeadersSeen.appendJSON(dst)
+	return append(dst, '}')
+}
+
+func (p spoofedSourcePayload) appendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	dst = appendJSONField(dst, true, "fingerprint_type", p.FingerprintType)
+	dst = appendJSONField(dst, false, "source_ip", p.SourceIP)
+	dst = appendJSONField(dst, false, "claimed_ip", p.ClaimedIP)
+	dst = appendJSONField(dst, false, "source_header", p.SourceHeader)
+	dst = append(dst, `,"headers_seen":`...)
+	dst = p.HeadersSeen.appendJSON(dst)
+	dst = appendJSONField(dst, false, "claim_category", p.ClaimCategory)
+	return append(dst, '}')
+}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -186,4 +187,18 @@ func casingOf(name string) string {
 		}
 	}
 	return casingTitle
+}
+
+func (p httpQuirksPayload) appendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	dst = appendJSONField(dst, true, "fingerprint_type", p.FingerprintType)
+	dst = appendJSONField(dst, false, "order_hash", p.OrderHash)
+	dst = append(dst, `,"order":`...)
+	dst = appendJSONStrings(dst, p.Order)
+	dst = appendJSONField(dst, false, "casing_hash", p.CasingHash)
+	dst = appendJSONField(dst, false, "casing_category", p.CasingCategory)
+	dst = append(dst, `,"stable_count":`...)
+	dst = strconv.AppendInt(dst, int64(p.StableCount), 10)
+	dst = appendJSONField(dst, false, "tool_guess", p.ToolGuess)
+	return append(dst, '}')
 }

@@ -51,6 +51,9 @@ func shortHash(s string) string {
 // what the bounty table deduplicates on. HTML escaping is off so captured
 // markup stays readable in the row; the dashboard escapes on display.
 func marshalPayload(v any) json.RawMessage {
+	if a, ok := v.(payloadAppender); ok {
+		return a.appendJSON(make([]byte, 0, 256))
+	}
 	buf := payloadBufs.Get().(*bytes.Buffer)
 	defer payloadBufs.Put(buf)
 	buf.Reset()
@@ -67,3 +70,91 @@ func marshalPayload(v any) json.RawMessage {
 // payloadBufs recycles encoding buffers; payloads are encoded for most web
 // events, and growing a fresh buffer each time was a large share of it.
 var payloadBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// payloadAppender is a payload type that encodes itself, writing exactly
+// the bytes marshalPayload's encoder would (field order, omitempty, null
+// for a nil slice) without its reflection. Only the payloads of every web
+// request implement it: they are most of the bounties derived.
+type payloadAppender interface {
+	appendJSON(dst []byte) []byte
+}
+
+// appendJSONString appends s as a JSON string the way marshalPayload's
+// encoder writes it: HTML characters as they are, U+2028 and U+2029
+// escaped, invalid UTF-8 as U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendJSONField appends `,"name":"value"` (without the comma for the
+// first field of an object).
+func appendJSONField(dst []byte, first bool, name, value string) []byte {
+	if !first {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, '"')
+	dst = append(dst, name...)
+	dst = append(dst, `":`...)
+	return appendJSONString(dst, value)
+}
+
+// appendJSONStrings appends a string slice as a JSON array, nil as null.
+func appendJSONStrings(dst []byte, a []string) []byte {
+	if a == nil {
+		return append(dst, "null"...)
+	}
+	dst = append(dst, '[')
+	for i, s := range a {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, s)
+	}
+	return append(dst, ']')
+}

@@ -267,3 +267,14 @@ func hasNonprintable(s string) bool {
 	}
 	return !utf8.ValidString(s)
 }
+
+func (p userAgentPayload) appendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	dst = appendJSONField(dst, true, "fingerprint_type", p.FingerprintType)
+	dst = appendJSONField(dst, false, "value", p.Value)
+	dst = appendJSONField(dst, false, "category", p.Category)
+	dst = appendJSONField(dst, false, "tool", p.Tool)
+	dst = append(dst, `,"signals":`...)
+	dst = appendJSONStrings(dst, p.Signals)
+	return append(dst, '}')
+}

@@ -6,6 +6,10 @@ import "sync"
 // of ~100 bytes is about 13 MiB at most.
 const bountyCacheSize = 64 << 10
 
+// maxBountyKey is the longest key appendBountyKey builds from clipped
+// columns; a stack buffer of this size makes a lookup allocation-free.
+const maxBountyKey = maxBountyType + 1 + maxIP + 1 + maxSHA256
+
 // bountyCache remembers the dedup keys of bounty rows known to be stored, so
 // the thousandth identical finding (a scanner's User-Agent, a fixed header
 // order) skips the database instead of running an insert-or-ignore. Keys
@@ -19,27 +23,46 @@ type bountyCache struct {
 	cur, prev map[string]struct{}
 }
 
-func bountyKey(row *[bountyInsertCols]any) string {
+// appendBountyKey appends the dedup key (type, attacker ip, payload hash) of
+// a bounty row to dst. The hash may be bytes, so a key can be built before
+// the hash is a string.
+func appendBountyKey[S string | []byte](dst []byte, typ, ip string, sum S) []byte {
+	dst = append(dst, typ...)
+	dst = append(dst, 0)
+	dst = append(dst, ip...)
+	dst = append(dst, 0)
+	return append(dst, sum...)
+}
+
+func rowBountyKey(dst []byte, row *[bountyInsertCols]any) []byte {
 	typ, _ := row[4].(string)
 	ip, _ := row[3].(string)
 	sum, _ := row[6].(string)
-	return typ + "\x00" + ip + "\x00" + sum
+	return appendBountyKey(dst, typ, ip, sum)
 }
 
-// seen reports whether the row's dedup key is known to be stored.
-func (c *bountyCache) seen(row [bountyInsertCols]any) bool {
-	k := bountyKey(&row)
+// seen reports whether the bounty key k is known to be stored. Indexing the
+// maps with string(k) does not allocate, so a repeated finding costs no
+// garbage.
+func (c *bountyCache) seen(k []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.cur[k]; ok {
+	if _, ok := c.cur[string(k)]; ok {
 		return true
 	}
-	_, ok := c.prev[k]
+	_, ok := c.prev[string(k)]
 	return ok
+}
+
+// seenRow is seen for the key of a prepared bounty row.
+func (c *bountyCache) seenRow(row *[bountyInsertCols]any) bool {
+	var buf [maxBountyKey]byte
+	return c.seen(rowBountyKey(buf[:0], row))
 }
 
 // remember records the bounty keys of a committed batch.
 func (c *bountyCache) remember(recs []preparedRecord) {
+	var buf [maxBountyKey]byte
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range recs {
@@ -47,7 +70,7 @@ func (c *bountyCache) remember(recs []preparedRecord) {
 			if c.cur == nil || len(c.cur) >= bountyCacheSize {
 				c.prev, c.cur = c.cur, make(map[string]struct{}, 1024)
 			}
-			c.cur[bountyKey(&recs[i].bounty[j])] = struct{}{}
+			c.cur[string(rowBountyKey(buf[:0], &recs[i].bounty[j]))] = struct{}{}
 		}
 	}
 }

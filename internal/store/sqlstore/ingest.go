@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/decnet/decnet/internal/model"
@@ -44,11 +45,15 @@ type preparedRecord struct {
 }
 
 // preparedBatch is a batch minus the records repeating an earlier event id
-// of the same batch.
+// of the same batch. creds holds its credential attempts already folded by
+// dedup key, computed before the write lock: it is right whenever none of
+// the batch's event ids is stored yet, which is every batch but a
+// redelivered one.
 type preparedBatch struct {
 	recs        []preparedRecord
 	ids         []string
 	inBatchDups int
+	creds       foldedCredentials
 }
 
 // CommitBatch writes the logs rows, credential upserts and bounty rows of
@@ -156,6 +161,7 @@ func (s *Store) prepareBatch(recs []model.IngestRecord) (*preparedBatch, error) 
 		}
 		b.recs = append(b.recs, p)
 	}
+	b.creds = foldCredentials(b.recs)
 	return b, nil
 }
 
@@ -167,22 +173,29 @@ func (s *Store) prepareRecord(r *model.IngestRecord, id string, buf *[]byte) (pr
 	}
 	decky, service, ip := clip(l.Decky, maxDecky), clip(l.Service, maxService), clip(l.AttackerIP, maxIP)
 	*buf = appendFieldsJSON((*buf)[:0], l.Fields)
+	fields := string(*buf)
 	p := preparedRecord{
 		eventID: id,
 		logArgs: [logInsertCols]any{
 			nullString(id), s.d.timeArg(ts), decky, service, clip(l.EventType, maxEventType), ip,
-			nullString(clip(l.SessionID, maxSessionID)), clip(l.RawLine, maxText), string(*buf),
+			nullString(clip(l.SessionID, maxSessionID)), clip(l.RawLine, maxText), fields,
 			nullString(clip(l.Msg, maxText)),
 		},
 	}
 	if r.Credential != nil {
 		p.cred = normaliseCredential(r.Credential, ts, decky, service, ip)
-		*buf = appendFieldsJSON((*buf)[:0], p.cred.Fields)
 		c := p.cred
+		// A derived credential carries its event's fields: equal maps
+		// encode to the same text, so the log row's copy is reused.
+		credFields := fields
+		if !maps.Equal(c.Fields, l.Fields) {
+			*buf = appendFieldsJSON((*buf)[:0], c.Fields)
+			credFields = string(*buf)
+		}
 		p.credArg = &[credentialInsertCols]any{
 			c.AttackerIP, nullString(c.AttackerUUID), c.DeckyName, c.Service, nullString(c.Principal),
 			c.PrincipalKey, c.SecretKind, c.SecretSHA256, nullString(c.SecretB64), nullString(c.SecretPrintable),
-			nullString(c.Outcome), string(*buf), s.d.timeArg(c.FirstSeen), s.d.timeArg(c.LastSeen), int64(1),
+			nullString(c.Outcome), credFields, s.d.timeArg(c.FirstSeen), s.d.timeArg(c.LastSeen), int64(1),
 		}
 	}
 	for j := range r.Bounties {
@@ -192,15 +205,15 @@ func (s *Store) prepareRecord(r *model.IngestRecord, id string, buf *[]byte) (pr
 			payload = []byte("{}")
 		}
 		sum := sha256.Sum256(payload)
-		row := [bountyInsertCols]any{
-			nil, orDefault(clip(bt.Decky, maxDecky), decky),
-			orDefault(clip(bt.Service, maxService), service), orDefault(clip(bt.AttackerIP, maxIP), ip),
-			clip(bt.BountyType, maxBountyType), nil, hex.EncodeToString(sum[:]),
-		}
+		var sumHex [2 * sha256.Size]byte
+		hex.Encode(sumHex[:], sum[:])
+		typ, bip := clip(bt.BountyType, maxBountyType), orDefault(clip(bt.AttackerIP, maxIP), ip)
 		// A finding already committed (a scanner repeating itself) is
 		// dropped here, before validation and encoding: the cache only
-		// holds keys whose rows exist.
-		if s.bounties.seen(row) {
+		// holds keys whose rows exist. The key is built on the stack, so a
+		// dropped finding allocates nothing.
+		var key [maxBountyKey]byte
+		if s.bounties.seen(appendBountyKey(key[:0], typ, bip, sumHex[:])) {
 			continue
 		}
 		text, err := rawJSONArg(payload, "{}")
@@ -211,8 +224,10 @@ func (s *Store) prepareRecord(r *model.IngestRecord, id string, buf *[]byte) (pr
 		if bts.IsZero() {
 			bts = ts
 		}
-		row[0], row[5] = s.d.timeArg(bts), text
-		p.bounty = append(p.bounty, row)
+		p.bounty = append(p.bounty, [bountyInsertCols]any{
+			s.d.timeArg(bts), orDefault(clip(bt.Decky, maxDecky), decky),
+			orDefault(clip(bt.Service, maxService), service), bip, typ, text, string(sumHex[:]),
+		})
 	}
 	return p, nil
 }
@@ -284,9 +299,14 @@ func (s *Store) commitPrepared(ctx context.Context, b *preparedBatch) (res model
 		return res, fmt.Errorf("insert logs: %w", err)
 	}
 	res.LogsInserted = len(keep)
-	if res.Credentials, err = s.upsertCredentials(ctx, tx, keep); err != nil {
+	creds := b.creds
+	if len(keep) < len(b.recs) {
+		creds = foldCredentials(keep)
+	}
+	if err := s.upsertCredentials(ctx, tx, creds.rows); err != nil {
 		return res, fmt.Errorf("upsert credentials: %w", err)
 	}
+	res.Credentials = creds.out
 	if res.BountiesInserted, err = s.insertBounties(ctx, tx, keep); err != nil {
 		return res, fmt.Errorf("insert bounties: %w", err)
 	}
@@ -362,13 +382,18 @@ func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, recs []preparedRecor
 	return nil
 }
 
-// upsertCredentials folds the batch's credential attempts by dedup key and
-// writes them with multi-row upserts that add each key's attempt count to
-// the stored one. One statement per chunk instead of one per attempt is most
-// of what keeps credential-heavy traffic (brute force) at full ingest speed.
-// It returns one entry per key with the attempts, and the seen window, that
-// this batch added.
-func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, recs []preparedRecord) ([]model.Credential, error) {
+// foldedCredentials is a batch's credential attempts folded by dedup key:
+// one upsert row per key carrying the number of attempts, and one entry per
+// key with the attempts, and the seen window, that the batch adds.
+type foldedCredentials struct {
+	out  []model.Credential
+	rows [][credentialInsertCols]any
+}
+
+// foldCredentials folds the credential attempts of recs by dedup key, so a
+// batch writes one upsert row per key instead of one per attempt: most of
+// what keeps credential-heavy traffic (brute force) at full ingest speed.
+func foldCredentials(recs []preparedRecord) foldedCredentials {
 	n := 0
 	for i := range recs {
 		if recs[i].cred != nil {
@@ -376,12 +401,12 @@ func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, recs []prepar
 		}
 	}
 	if n == 0 {
-		return nil, nil
+		return foldedCredentials{}
 	}
-	out := make([]model.Credential, 0, n)
+	f := foldedCredentials{out: make([]model.Credential, 0, n)}
 	// rows are copies: folding must not change the prepared records, which
-	// a retried commit reuses.
-	rows := make([][credentialInsertCols]any, 0, n)
+	// a retried commit, or a refold without redelivered records, reuses.
+	f.rows = make([][credentialInsertCols]any, 0, n)
 	byKey := make(map[credentialKey]int, n)
 	for _, r := range recs {
 		if r.cred == nil {
@@ -391,14 +416,14 @@ func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, recs []prepar
 		k := credentialKey{c.AttackerIP, c.DeckyName, c.Service, c.SecretKind, c.SecretSHA256, c.PrincipalKey}
 		i, seen := byKey[k]
 		if !seen {
-			byKey[k] = len(out)
+			byKey[k] = len(f.out)
 			agg := *c
 			agg.AttemptCount = 1
-			out = append(out, agg)
-			rows = append(rows, *r.credArg)
+			f.out = append(f.out, agg)
+			f.rows = append(f.rows, *r.credArg)
 			continue
 		}
-		agg, row := &out[i], &rows[i]
+		agg, row := &f.out[i], &f.rows[i]
 		agg.AttemptCount++
 		row[credArgAttempts] = agg.AttemptCount
 		if c.FirstSeen.Before(agg.FirstSeen) {
@@ -411,6 +436,12 @@ func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, recs []prepar
 			agg.Outcome, row[credArgOutcome] = c.Outcome, r.credArg[credArgOutcome]
 		}
 	}
+	return f
+}
+
+// upsertCredentials writes folded credential rows with multi-row upserts
+// that add each key's attempt count to the stored one.
+func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, rows [][credentialInsertCols]any) error {
 	args := make([]any, 0, min(len(rows), s.d.maxInsertRows())*credentialInsertCols)
 	for _, n := range chunks(len(rows), s.d.maxInsertRows()) {
 		args = args[:0]
@@ -420,13 +451,13 @@ func (s *Store) upsertCredentials(ctx context.Context, tx *sql.Tx, recs []prepar
 		rows = rows[n:]
 		st, err := s.txStmt(ctx, tx, s.q.credential.sql(n))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // credentialKey is the credentials dedup key uq_credentials_dedup.
@@ -440,7 +471,7 @@ func (s *Store) insertBounties(ctx context.Context, tx *sql.Tx, recs []preparedR
 	var rows [][bountyInsertCols]any
 	for _, r := range recs {
 		for _, b := range r.bounty {
-			if !s.bounties.seen(b) {
+			if !s.bounties.seenRow(&b) {
 				rows = append(rows, b)
 			}
 		}

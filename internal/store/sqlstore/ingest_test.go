@@ -341,6 +341,29 @@ func TestCredentialAttemptsInOneBatchFoldIntoOneUpsert(t *testing.T) {
 	})
 }
 
+// A batch redelivered after only part of it was stored must refold its
+// credential attempts without the stored ones: the folding done before the
+// transaction assumes none are stored.
+func TestPartlyStoredBatchCountsOnlyItsNewCredentialAttempts(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		var batch []model.IngestRecord
+		for i := range 5 {
+			r := logRec(newID(), t0.Add(time.Duration(i)*time.Second), "203.0.113.62")
+			r.Credential = cred("root", "plaintext", "toor")
+			batch = append(batch, r)
+		}
+		commit(t, s, batch[1], batch[3])
+		res := commit(t, s, batch...)
+		if res.LogsInserted != 3 || res.Duplicates != 2 || len(res.Credentials) != 1 || res.Credentials[0].AttemptCount != 3 {
+			t.Fatalf("commit of the partly stored batch = %+v; want 3 logs, 2 duplicates, one key with 3 attempts", res)
+		}
+		rows := allCredentials(t, s)
+		if len(rows) != 1 || rows[0].AttemptCount != 5 {
+			t.Fatalf("credential rows = %+v; want one row counting 5 attempts", rows)
+		}
+	})
+}
+
 func TestCredentialRowKeepsTheCapturedFields(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *Store) {
 		r := logRec(newID(), t0, "203.0.113.70")
