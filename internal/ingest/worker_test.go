@@ -504,3 +504,43 @@ func (r *recordingRepo) CommitBatch(ctx context.Context, recs []model.IngestReco
 	r.mu.Unlock()
 	return r.fakeRepo.CommitBatch(ctx, recs)
 }
+
+func TestWorkerAnnouncesEachCredentialCombinationOnce(t *testing.T) {
+	j := &journal{}
+	attempt := func(id, pw string) model.Event {
+		ev := event("ssh", "auth_attempt", map[string]string{"secret_b64": b64(pw), "username": "root"})
+		ev.ID = id
+		return ev
+	}
+	b1 := &fakeBatch{name: "b1", events: []model.Event{attempt("a1", "toor"), attempt("a2", "123456")}, j: j}
+	b2 := &fakeBatch{name: "b2", events: []model.Event{attempt("a3", "toor"), attempt("a4", "letmein")}, j: j}
+	pub := &fakePublisher{j: j}
+	w, err := New(Options{Source: newSource(b1, b2), Repo: newRepo(j), Publisher: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stop := start(t, w)
+	waitFor(t, "both batches announced", func() bool {
+		n := 0
+		for _, p := range pub.all() {
+			if p.Topic == "system.log" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	var secrets []string
+	for _, p := range pub.all() {
+		if p.Topic == "credential.captured" {
+			secrets = append(secrets, p.Payload.(CredentialCapturedPayload).SecretSHA256)
+		}
+	}
+	// The repeated "toor" attempt is stored (attempt_count 2) but announced
+	// once: consumers learn of a combination, not of every attempt.
+	if diff := cmp.Diff([]string{sha("toor"), sha("123456"), sha("letmein")}, secrets); diff != "" {
+		t.Errorf("announced secrets (-want +got):\n%s", diff)
+	}
+	if err := stop(); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,6 +1,6 @@
 package sqlstore
 
-import "sync"
+import "github.com/decnet/decnet/internal/recent"
 
 // bountyCacheSize bounds each generation of the bounty cache: 2 × 64 Ki keys
 // of ~100 bytes is about 13 MiB at most.
@@ -14,14 +14,11 @@ const maxBountyKey = maxBountyType + 1 + maxIP + 1 + maxSHA256
 // the thousandth identical finding (a scanner's User-Agent, a fixed header
 // order) skips the database instead of running an insert-or-ignore. Keys
 // enter only after their batch committed, so a rolled-back batch never
-// leaves a key for a row that does not exist. It holds two generations and
-// drops the older one when the newer fills, which keeps it bounded without
-// per-key bookkeeping. Anything that deletes bounty rows must clear it
-// (cur and prev to nil).
-type bountyCache struct {
-	mu        sync.Mutex
-	cur, prev map[string]struct{}
-}
+// leaves a key for a row that does not exist. Anything that deletes bounty
+// rows must replace it with a new one.
+type bountyCache struct{ keys *recent.Set }
+
+func newBountyCache() bountyCache { return bountyCache{recent.New(bountyCacheSize)} }
 
 // appendBountyKey appends the dedup key (type, attacker ip, payload hash) of
 // a bounty row to dst. The hash may be bytes, so a key can be built before
@@ -41,36 +38,23 @@ func rowBountyKey(dst []byte, row *[bountyInsertCols]any) []byte {
 	return appendBountyKey(dst, typ, ip, sum)
 }
 
-// seen reports whether the bounty key k is known to be stored. Indexing the
-// maps with string(k) does not allocate, so a repeated finding costs no
-// garbage.
-func (c *bountyCache) seen(k []byte) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.cur[string(k)]; ok {
-		return true
-	}
-	_, ok := c.prev[string(k)]
-	return ok
-}
+// seen reports whether the bounty key k is known to be stored.
+func (c bountyCache) seen(k []byte) bool { return c.keys.Contains(k) }
 
 // seenRow is seen for the key of a prepared bounty row.
-func (c *bountyCache) seenRow(row *[bountyInsertCols]any) bool {
+func (c bountyCache) seenRow(row *[bountyInsertCols]any) bool {
 	var buf [maxBountyKey]byte
 	return c.seen(rowBountyKey(buf[:0], row))
 }
 
 // remember records the bounty keys of a committed batch.
-func (c *bountyCache) remember(recs []preparedRecord) {
+func (c bountyCache) remember(recs []preparedRecord) {
 	var buf [maxBountyKey]byte
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i := range recs {
-		for j := range recs[i].bounty {
-			if c.cur == nil || len(c.cur) >= bountyCacheSize {
-				c.prev, c.cur = c.cur, make(map[string]struct{}, 1024)
+	c.keys.AddAll(func(add func([]byte)) {
+		for i := range recs {
+			for j := range recs[i].bounty {
+				add(rowBountyKey(buf[:0], &recs[i].bounty[j]))
 			}
-			c.cur[string(rowBountyKey(buf[:0], &recs[i].bounty[j]))] = struct{}{}
 		}
-	}
+	})
 }

@@ -123,12 +123,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, unavailableError{fmt.Errorf("database unreachable: %s %s: %w", o.Dialect, RedactDSN(o.Dialect, o.DSN), err)}
 	}
 	return &Store{
-		db:    db,
-		d:     d,
-		log:   log.With("component", "sqlstore", "dialect", d.name()),
-		now:   now,
-		q:     buildQueries(d),
-		stmts: make(map[string]*sql.Stmt),
+		db:       db,
+		d:        d,
+		log:      log.With("component", "sqlstore", "dialect", d.name()),
+		now:      now,
+		q:        buildQueries(d),
+		stmts:    make(map[string]*sql.Stmt),
+		bounties: newBountyCache(),
 	}, nil
 }
 
