@@ -10,10 +10,11 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
+
+	"github.com/decnet/decnet/internal/jsonwrite"
 )
 
 // EnvelopeVersion is the envelope version this package writes.
@@ -122,11 +123,11 @@ func marshalEnvelope(env Envelope) ([]byte, error) {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, int64(env.V), 10)
 	b = append(b, `,"id":`...)
-	b = appendJSONString(b, env.ID)
+	b = jsonwrite.AppendString(b, env.ID, true)
 	b = append(b, `,"topic":`...)
-	b = appendJSONString(b, env.Topic)
+	b = jsonwrite.AppendString(b, env.Topic, true)
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, env.Type)
+	b = jsonwrite.AppendString(b, env.Type, true)
 	b = append(b, `,"ts":`...)
 	b = strconv.AppendFloat(b, env.TS, 'f', -1, 64)
 	b = append(b, `,"payload":`...)
@@ -136,58 +137,6 @@ func marshalEnvelope(env Envelope) ([]byte, error) {
 		b = append(b, env.Payload...)
 	}
 	return append(b, '}'), nil
-}
-
-// appendJSONString appends s as encoding/json writes a string by default:
-// HTML characters, U+2028 and U+2029 escaped, invalid UTF-8 as U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }
 
 // Subscription is an active Subscribe or OnControl registration.

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/decnet/decnet/internal/jsonwrite"
 )
 
 // Size caps for values copied from events into bounty payloads. Events come
@@ -79,59 +81,6 @@ type payloadAppender interface {
 	appendJSON(dst []byte) []byte
 }
 
-// appendJSONString appends s as a JSON string the way marshalPayload's
-// encoder writes it: HTML characters as they are, U+2028 and U+2029
-// escaped, invalid UTF-8 as U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
 // appendJSONField appends `,"name":"value"` (without the comma for the
 // first field of an object).
 func appendJSONField(dst []byte, first bool, name, value string) []byte {
@@ -141,7 +90,7 @@ func appendJSONField(dst []byte, first bool, name, value string) []byte {
 	dst = append(dst, '"')
 	dst = append(dst, name...)
 	dst = append(dst, `":`...)
-	return appendJSONString(dst, value)
+	return jsonwrite.AppendString(dst, value, false)
 }
 
 // appendJSONStrings appends a string slice as a JSON array, nil as null.
@@ -154,7 +103,7 @@ func appendJSONStrings(dst []byte, a []string) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendJSONString(dst, s)
+		dst = jsonwrite.AppendString(dst, s, false)
 	}
 	return append(dst, ']')
 }
