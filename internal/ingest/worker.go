@@ -47,6 +47,12 @@ const (
 	// DefaultBatchSize events per transaction amortises the commit without
 	// holding the SQLite write lock for long.
 	DefaultBatchSize = 500
+	// GroupBatches is how many fetched batches, already waiting, one
+	// transaction may take. Under a backlog a larger transaction costs less
+	// per event: a secondary index row lands next to the last one of its
+	// attacker, so a transaction dirties about one index page per attacker
+	// it touches, however many of that attacker's events it holds.
+	GroupBatches = 8
 	// DefaultMaxWait bounds how stale a quiet decoy's events can get.
 	DefaultMaxWait = 250 * time.Millisecond
 	// DefaultRetryMin is the first pause after a failed commit.
@@ -75,7 +81,9 @@ type Options struct {
 	// Publisher receives credential.captured and system.log notifications;
 	// nil disables them.
 	Publisher Publisher
-	// BatchSize is the most events committed in one transaction.
+	// BatchSize is the most events fetched at once, and committed in one
+	// transaction while the worker keeps up; with a backlog, up to
+	// GroupBatches fetched batches share a transaction.
 	BatchSize int
 	// MaxWait is how long a fetch waits for events before returning short.
 	MaxWait time.Duration
@@ -243,12 +251,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer stopGrace()
 
 	w.setState(StateRunning)
-	// Fetching and deriving the next batch overlaps with committing the
-	// current one: the bus and the database then use both cores instead of
-	// taking turns. The channel holds one batch, so at most three are in
-	// hand (fetching, waiting, committing), well under the consumer's
-	// max-ack-pending.
-	ready := make(chan preparedBatch, 1)
+	// Fetching and deriving the next batches overlaps with committing the
+	// current ones: the bus and the database then use both cores instead of
+	// taking turns. While a commit runs, up to GroupBatches batches queue
+	// up for the next one; with the batch being fetched and the ones
+	// committing, that stays well under the consumer's max-ack-pending.
+	ready := make(chan preparedBatch, GroupBatches)
 	go w.fetchLoop(ctx, ready)
 	// Acknowledging and announcing a committed batch runs beside the next
 	// commit too; the committed rows are durable, so neither blocks it.
@@ -265,21 +273,45 @@ func (w *Worker) Run(ctx context.Context) error {
 		<-ackDone
 	}()
 	for p := range ready {
-		res, err := w.handle(ctx, drain, p)
+		group := takeWaiting(ready, []preparedBatch{p})
+		res, err := w.handle(ctx, drain, group)
 		if err != nil {
 			for rest := range ready {
 				w.nak(rest.b)
 			}
 			return err
 		}
-		committed <- committedBatch{b: p.b, res: res, announce: len(p.recs) > 0}
+		c := committedBatch{res: res}
+		for _, g := range group {
+			c.bs = append(c.bs, g.b)
+			c.announce = c.announce || len(g.recs) > 0
+		}
+		committed <- c
 	}
 	return nil
 }
 
-// committedBatch is a batch whose rows are durable, waiting for its ack.
+// takeWaiting appends to group the batches already waiting in ready, up to
+// GroupBatches in all, without waiting for more.
+func takeWaiting(ready <-chan preparedBatch, group []preparedBatch) []preparedBatch {
+	for len(group) < GroupBatches {
+		select {
+		case p, ok := <-ready:
+			if !ok {
+				return group
+			}
+			group = append(group, p)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// committedBatch is a group of batches whose rows are durable, waiting for
+// their acks.
 type committedBatch struct {
-	b        Batch
+	bs       []Batch
 	res      model.IngestResult
 	announce bool
 }
@@ -350,26 +382,34 @@ func (w *Worker) deriveAll(events []model.Event) []model.IngestRecord {
 	return recs
 }
 
-// handle commits one batch; on failure (shutdown while the database is
-// down) it naks the batch for redelivery.
-func (w *Worker) handle(ctx, drain context.Context, p preparedBatch) (model.IngestResult, error) {
-	if len(p.recs) == 0 {
+// handle commits a group of batches in one transaction; on failure
+// (shutdown while the database is down) it naks them for redelivery.
+func (w *Worker) handle(ctx, drain context.Context, group []preparedBatch) (model.IngestResult, error) {
+	n := 0
+	for _, p := range group {
+		n += len(p.recs)
+	}
+	if n == 0 {
 		return model.IngestResult{}, nil
 	}
-	res, err := w.commit(ctx, drain, p)
+	res, err := w.commit(ctx, drain, group, n)
 	if err != nil {
-		w.nak(p.b)
-		return res, fmt.Errorf("ingest: %d events not committed before shutdown, handed back for redelivery: %w", len(p.recs), err)
+		for _, p := range group {
+			w.nak(p.b)
+		}
+		return res, fmt.Errorf("ingest: %d events not committed before shutdown, handed back for redelivery: %w", n, err)
 	}
 	return res, nil
 }
 
-// acknowledge acks a committed batch and publishes its notifications. A
+// acknowledge acks committed batches and publishes their notifications. A
 // failed ack only means redelivery, which the repository absorbs as
 // duplicates.
 func (w *Worker) acknowledge(ctx context.Context, c committedBatch) {
-	if err := c.b.Ack(ctx); err != nil {
-		w.warnAck.log(&w.o, "ingest: ack failed; the batch will be redelivered as duplicates", "err", err)
+	for _, b := range c.bs {
+		if err := b.Ack(ctx); err != nil {
+			w.warnAck.log(&w.o, "ingest: ack failed; the batch will be redelivered as duplicates", "err", err)
+		}
 	}
 	if c.announce {
 		w.announce(ctx, c.res)
@@ -399,19 +439,38 @@ func (w *Worker) derive(ev model.Event) (rec model.IngestRecord) {
 	return Derive(ev, w.o.Derive)
 }
 
-// commit writes recs, retrying with exponential backoff while the
-// repository fails. It gives up only when ctx ends, returning the last
-// error; attempts already in flight run on drain so shutdown can finish them.
-func (w *Worker) commit(ctx, drain context.Context, p preparedBatch) (model.IngestResult, error) {
+// commit writes the n records of group in one transaction, retrying with
+// exponential backoff while the repository fails. It gives up only when ctx
+// ends, returning the last error; attempts already in flight run on drain
+// so shutdown can finish them.
+func (w *Worker) commit(ctx, drain context.Context, group []preparedBatch, n int) (model.IngestResult, error) {
 	backoff := w.o.RetryMin
 	bp, _ := w.o.Repo.(store.BatchPreparer)
+	var encs []store.PreparedBatch
+	for _, p := range group {
+		if p.enc == nil {
+			encs = nil
+			break
+		}
+		encs = append(encs, p.enc)
+	}
+	var recs []model.IngestRecord
+	if encs == nil || bp == nil {
+		recs = group[0].recs
+		if len(group) > 1 {
+			recs = make([]model.IngestRecord, 0, n)
+			for _, p := range group {
+				recs = append(recs, p.recs...)
+			}
+		}
+	}
 	for {
 		var res model.IngestResult
 		var err error
-		if p.enc != nil && bp != nil {
-			res, err = bp.CommitPrepared(drain, p.enc)
+		if recs == nil {
+			res, err = bp.CommitPrepared(drain, encs...)
 		} else {
-			res, err = w.o.Repo.CommitBatch(drain, p.recs)
+			res, err = w.o.Repo.CommitBatch(drain, recs)
 		}
 		if err == nil {
 			w.mu.Lock()
@@ -423,7 +482,7 @@ func (w *Worker) commit(ctx, drain context.Context, p preparedBatch) (model.Inge
 			return res, nil
 		}
 		w.setError(StatePaused, err)
-		w.warnCommit.log(&w.o, "ingest: commit failed, retrying", "err", err, "events", len(p.recs), "backoff", backoff)
+		w.warnCommit.log(&w.o, "ingest: commit failed, retrying", "err", err, "events", n, "backoff", backoff)
 		if ctx.Err() != nil || !sleepCtx(ctx, backoff) {
 			return model.IngestResult{}, err
 		}

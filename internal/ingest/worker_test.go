@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -371,9 +372,20 @@ func TestWorkerRedeliveredBatchCountsDuplicates(t *testing.T) {
 	if st.Committed != 3 || st.Duplicates != 3 {
 		t.Errorf("status %+v", st)
 	}
-	waitFor(t, "second announcement", func() bool { return len(pub.all()) == 2 })
-	if got := pub.all()[1].Payload; got != (BatchCommittedPayload{Component: "ingester", Flushed: 0, Duplicates: 3}) {
-		t.Errorf("second batch_committed = %+v", got)
+	// The two batches may share a transaction; either way the
+	// notifications add up to three rows flushed and three duplicates.
+	var total BatchCommittedPayload
+	waitFor(t, "announcements of all six events", func() bool {
+		total = BatchCommittedPayload{}
+		for _, p := range pub.all() {
+			bc := p.Payload.(BatchCommittedPayload)
+			total.Flushed += bc.Flushed
+			total.Duplicates += bc.Duplicates
+		}
+		return total.Flushed+total.Duplicates == 6
+	})
+	if total != (BatchCommittedPayload{Flushed: 3, Duplicates: 3}) {
+		t.Errorf("batch_committed totals = %+v", total)
 	}
 }
 
@@ -524,10 +536,10 @@ func TestWorkerAnnouncesEachCredentialCombinationOnce(t *testing.T) {
 		n := 0
 		for _, p := range pub.all() {
 			if p.Topic == "system.log" {
-				n++
+				n += p.Payload.(BatchCommittedPayload).Flushed
 			}
 		}
-		return n == 2
+		return n == 4
 	})
 	var secrets []string
 	for _, p := range pub.all() {
@@ -543,4 +555,71 @@ func TestWorkerAnnouncesEachCredentialCombinationOnce(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Error(err)
 	}
+}
+
+// countingSource counts Fetch calls: the fetcher asks for batch n+1 only
+// after handing batch n to the committer.
+type countingSource struct {
+	*fakeSource
+	calls atomic.Int32
+}
+
+func (s *countingSource) Fetch(ctx context.Context, max int, wait time.Duration) (Batch, error) {
+	s.calls.Add(1)
+	return s.fakeSource.Fetch(ctx, max, wait)
+}
+
+func TestWorkerCommitsQueuedBatchesInOneTransaction(t *testing.T) {
+	j := &journal{}
+	src := &countingSource{fakeSource: newSource(&fakeBatch{name: "b1", events: ids("a", 2), j: j})}
+	started, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	var sizes []int
+	repo := newRepo(j)
+	repo.hook = func(ctx context.Context, attempt int) error {
+		if attempt == 1 {
+			close(started)
+			<-release
+		}
+		return nil
+	}
+	rec := &sizeRepo{fakeRepo: repo, mu: &mu, sizes: &sizes}
+	w, err := New(Options{Source: src, Repo: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, w)
+	<-started
+	src.batches <- &fakeBatch{name: "b2", events: ids("b", 2), j: j}
+	src.batches <- &fakeBatch{name: "b3", events: ids("c", 2), j: j}
+	// b2 and b3 are queued behind the blocked first commit once the
+	// fetcher asks for a fourth batch.
+	waitFor(t, "b2 and b3 queued", func() bool { return src.calls.Load() >= 4 })
+	close(release)
+	waitFor(t, "all acked", func() bool { return contains(j.all(), "ack b3") })
+	mu.Lock()
+	defer mu.Unlock()
+	if diff := cmp.Diff([]int{2, 4}, sizes); diff != "" {
+		t.Errorf("records per transaction (-want +got):\n%s", diff)
+	}
+	if st := w.Status(); st.Committed != 6 {
+		t.Errorf("committed %d, want 6", st.Committed)
+	}
+}
+
+// sizeRepo records how many records each transaction carried.
+type sizeRepo struct {
+	*fakeRepo
+	mu    *sync.Mutex
+	sizes *[]int
+}
+
+func (r *sizeRepo) CommitBatch(ctx context.Context, recs []model.IngestRecord) (model.IngestResult, error) {
+	res, err := r.fakeRepo.CommitBatch(ctx, recs)
+	if err == nil {
+		r.mu.Lock()
+		*r.sizes = append(*r.sizes, len(recs))
+		r.mu.Unlock()
+	}
+	return res, err
 }

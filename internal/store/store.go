@@ -40,10 +40,11 @@ type IngestRepository interface {
 // BatchPreparer is implemented by IngestRepositories that can do a batch's
 // CPU-bound encoding (JSON, hashes, clipping) apart from its transaction, so
 // a caller can prepare the next batch while the current one commits.
-// CommitPrepared(PrepareBatch(recs)) is CommitBatch(recs).
+// CommitPrepared(PrepareBatch(a), PrepareBatch(b)) is CommitBatch(a+b): one
+// transaction for several batches, which a backlog can afford.
 type BatchPreparer interface {
 	PrepareBatch(recs []model.IngestRecord) (PreparedBatch, error)
-	CommitPrepared(ctx context.Context, b PreparedBatch) (model.IngestResult, error)
+	CommitPrepared(ctx context.Context, bs ...PreparedBatch) (model.IngestResult, error)
 }
 
 // PreparedBatch is a batch encoded by the repository that will commit it.

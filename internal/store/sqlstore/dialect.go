@@ -46,6 +46,9 @@ type dialect interface {
 
 	// logInsertVerb starts the multi-row logs insert.
 	logInsertVerb() string
+	// logInsertSkipsStored reports whether that insert skips rows whose
+	// event id is stored instead of failing.
+	logInsertSkipsStored() bool
 
 	// timeArg encodes t (UTC, microseconds) as the engine stores it.
 	timeArg(t time.Time) any
@@ -71,18 +74,22 @@ type queries struct {
 	logInsert      *multiRow
 	bountyInsert   *multiRow
 	eventIDLookup  *multiRow
+	// eventIDLookupBefore takes the highest logs id before the batch, then
+	// the ids.
+	eventIDLookupBefore *multiRow
 }
 
 func buildQueries(d dialect) queries {
 	return queries{
-		stateUpsert:    stateUpsertSQL(d),
-		attackerUpsert: attackerUpsertSQL(d),
-		behaviorUpsert: behaviorUpsertSQL(d),
-		revokeInsert:   d.insertIgnoreVerb() + revokeInsertBody + d.insertIgnoreTail(),
-		credential:     newMultiRow(credentialInsertHead, d.onConflictUpdate(credentialDedupCols)+credentialBumpSet(d), credentialInsertCols),
-		logInsert:      newMultiRow(d.logInsertVerb()+logInsertPrefix, "", logInsertCols),
-		bountyInsert:   newMultiRow(d.insertIgnoreVerb()+bountyInsertHead, d.insertIgnoreTail(), bountyInsertCols),
-		eventIDLookup:  newInList(eventIDLookupPrefix, eventIDLookupSuffix),
+		stateUpsert:         stateUpsertSQL(d),
+		attackerUpsert:      attackerUpsertSQL(d),
+		behaviorUpsert:      behaviorUpsertSQL(d),
+		revokeInsert:        d.insertIgnoreVerb() + revokeInsertBody + d.insertIgnoreTail(),
+		credential:          newMultiRow(credentialInsertHead, d.onConflictUpdate(credentialDedupCols)+credentialBumpSet(d), credentialInsertCols),
+		logInsert:           newMultiRow(d.logInsertVerb()+logInsertPrefix, "", logInsertCols),
+		bountyInsert:        newMultiRow(d.insertIgnoreVerb()+bountyInsertHead, d.insertIgnoreTail(), bountyInsertCols),
+		eventIDLookup:       newInList(eventIDLookupPrefix, eventIDLookupSuffix),
+		eventIDLookupBefore: newInList(eventIDLookupBeforePrefix, eventIDLookupSuffix),
 	}
 }
 

@@ -19,7 +19,11 @@ const (
 	logInsertCols = 10
 
 	eventIDLookupPrefix = "SELECT event_id FROM logs WHERE event_id IN ("
-	eventIDLookupSuffix = ")"
+	// eventIDLookupBeforePrefix finds the ids of a batch stored before the
+	// batch's own insert: its first parameter is the highest id back then.
+	eventIDLookupBeforePrefix = "SELECT event_id FROM logs WHERE id <= ? AND event_id IN ("
+	eventIDLookupSuffix       = ")"
+	maxLogIDQuery             = "SELECT COALESCE(MAX(id), 0) FROM logs"
 	// maxLookupIDs bounds one IN list; lists are padded up to a power of
 	// two so a handful of statement texts cover every batch size.
 	maxLookupIDs = 512
@@ -83,15 +87,54 @@ func (s *Store) PrepareBatch(recs []model.IngestRecord) (_ store.PreparedBatch, 
 	return b, nil
 }
 
-// CommitPrepared commits a batch from PrepareBatch with CommitBatch's
-// semantics.
-func (s *Store) CommitPrepared(ctx context.Context, pb store.PreparedBatch) (res model.IngestResult, err error) {
-	b, ok := pb.(*preparedBatch)
-	if !ok {
-		return res, fmt.Errorf("sqlstore: CommitPrepared: batch of type %T was not prepared by this store", pb)
+// CommitPrepared commits batches from PrepareBatch in one transaction, with
+// CommitBatch's semantics for their records taken together.
+func (s *Store) CommitPrepared(ctx context.Context, pbs ...store.PreparedBatch) (res model.IngestResult, err error) {
+	bs := make([]*preparedBatch, 0, len(pbs))
+	for _, pb := range pbs {
+		b, ok := pb.(*preparedBatch)
+		if !ok {
+			return res, fmt.Errorf("sqlstore: CommitPrepared: batch of type %T was not prepared by this store", pb)
+		}
+		bs = append(bs, b)
 	}
+	b := mergePrepared(bs)
 	defer wrap(&err, "CommitPrepared(%d records)", b.Len())
 	return s.commitBatch(ctx, b)
+}
+
+// mergePrepared joins prepared batches into one, dropping records whose
+// event id an earlier batch holds, and refolds their credential attempts
+// across the batches: a key repeated in several batches is one upsert row.
+func mergePrepared(bs []*preparedBatch) *preparedBatch {
+	switch len(bs) {
+	case 0:
+		return &preparedBatch{}
+	case 1:
+		return bs[0]
+	}
+	n := 0
+	for _, b := range bs {
+		n += len(b.recs)
+	}
+	m := &preparedBatch{recs: make([]preparedRecord, 0, n), ids: make([]string, 0, n)}
+	seen := make(map[string]struct{}, n)
+	for _, b := range bs {
+		m.inBatchDups += b.inBatchDups
+		for _, r := range b.recs {
+			if r.eventID != "" {
+				if _, dup := seen[r.eventID]; dup {
+					m.inBatchDups++
+					continue
+				}
+				seen[r.eventID] = struct{}{}
+				m.ids = append(m.ids, r.eventID)
+			}
+			m.recs = append(m.recs, r)
+		}
+	}
+	m.creds = foldCredentials(m.recs)
+	return m
 }
 
 func (s *Store) commitBatch(ctx context.Context, b *preparedBatch) (res model.IngestResult, err error) {
@@ -125,7 +168,7 @@ func (s *Store) prepareIngest(ctx context.Context) error {
 		qs = append(qs, s.q.logInsert.sql(n), s.q.bountyInsert.sql(n), s.q.credential.sql(n))
 	}
 	for n := 1; n <= maxLookupIDs; n <<= 1 {
-		qs = append(qs, s.q.eventIDLookup.sql(n))
+		qs = append(qs, s.q.eventIDLookup.sql(n), s.q.eventIDLookupBefore.sql(n))
 	}
 	if err := s.prepare(ctx, qs...); err != nil {
 		return fmt.Errorf("prepare ingest statements: %w", err)
@@ -281,23 +324,11 @@ func (s *Store) commitPrepared(ctx context.Context, b *preparedBatch) (res model
 			rollback(tx)
 		}
 	}()
-	stored, err := s.storedEventIDs(ctx, tx, b.ids)
+	keep, err := s.insertNewLogs(ctx, tx, b)
 	if err != nil {
-		return res, fmt.Errorf("look up event ids: %w", err)
-	}
-	keep := b.recs
-	if len(stored) > 0 {
-		keep = make([]preparedRecord, 0, len(b.recs)-len(stored))
-		for _, r := range b.recs {
-			if _, ok := stored[r.eventID]; !ok {
-				keep = append(keep, r)
-			}
-		}
+		return res, err
 	}
 	res.Duplicates = b.inBatchDups + len(b.recs) - len(keep)
-	if err := s.insertLogs(ctx, tx, keep); err != nil {
-		return res, fmt.Errorf("insert logs: %w", err)
-	}
 	res.LogsInserted = len(keep)
 	creds := b.creds
 	if len(keep) < len(b.recs) {
@@ -316,26 +347,80 @@ func (s *Store) commitPrepared(ctx context.Context, b *preparedBatch) (res model
 	return res, nil
 }
 
-// storedEventIDs returns which of ids the logs table already holds, in IN
-// lists of up to maxLookupIDs padded to a power of two by repeating an id.
-func (s *Store) storedEventIDs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]struct{}, error) {
+// insertNewLogs inserts the logs rows of b whose event id is not stored yet
+// and returns their records, the ones whose credentials and bounties count.
+//
+// Where the logs insert skips stored ids by itself (SQLite), it inserts
+// first and looks ids up only when rows were skipped: redelivery is rare,
+// and the lookup of every id cost a twentieth of the commit. Rows stored
+// before the insert are told from the batch's own by their id, which an
+// AUTOINCREMENT key never reuses. Elsewhere (MySQL) it looks up first, so a
+// lost race fails the insert and the retry re-reads.
+func (s *Store) insertNewLogs(ctx context.Context, tx *sql.Tx, b *preparedBatch) ([]preparedRecord, error) {
+	if !s.d.logInsertSkipsStored() {
+		stored, err := s.storedEventIDs(ctx, tx, s.q.eventIDLookup, nil, b.ids)
+		if err != nil {
+			return nil, fmt.Errorf("look up event ids: %w", err)
+		}
+		keep := withoutStored(b.recs, stored)
+		if _, err := s.insertLogs(ctx, tx, keep); err != nil {
+			return nil, fmt.Errorf("insert logs: %w", err)
+		}
+		return keep, nil
+	}
+	var before int64
+	if err := tx.QueryRowContext(ctx, maxLogIDQuery).Scan(&before); err != nil {
+		return nil, fmt.Errorf("read the last logs id: %w", err)
+	}
+	inserted, err := s.insertLogs(ctx, tx, b.recs)
+	if err != nil {
+		return nil, fmt.Errorf("insert logs: %w", err)
+	}
+	if inserted == len(b.recs) {
+		return b.recs, nil
+	}
+	stored, err := s.storedEventIDs(ctx, tx, s.q.eventIDLookupBefore, []any{before}, b.ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up event ids: %w", err)
+	}
+	return withoutStored(b.recs, stored), nil
+}
+
+// withoutStored is recs minus those whose event id is in stored.
+func withoutStored(recs []preparedRecord, stored map[string]struct{}) []preparedRecord {
+	if len(stored) == 0 {
+		return recs
+	}
+	keep := make([]preparedRecord, 0, len(recs)-len(stored))
+	for _, r := range recs {
+		if _, ok := stored[r.eventID]; !ok {
+			keep = append(keep, r)
+		}
+	}
+	return keep
+}
+
+// storedEventIDs returns which of ids the logs table already holds, with
+// the IN lists of q, each of up to maxLookupIDs padded to a power of two by
+// repeating an id; lead are the parameters before the list.
+func (s *Store) storedEventIDs(ctx context.Context, tx *sql.Tx, q *multiRow, lead []any, ids []string) (map[string]struct{}, error) {
 	var found map[string]struct{}
-	args := make([]any, 0, min(len(ids), maxLookupIDs))
+	args := make([]any, 0, len(lead)+min(len(ids), maxLookupIDs))
 	for len(ids) > 0 {
 		n := min(len(ids), maxLookupIDs)
 		size := 1
 		for size < n {
 			size <<= 1
 		}
-		args = args[:0]
+		args = append(args[:0], lead...)
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		for len(args) < size {
+		for len(args) < len(lead)+size {
 			args = append(args, ids[0])
 		}
 		ids = ids[n:]
-		st, err := s.txStmt(ctx, tx, s.q.eventIDLookup.sql(size))
+		st, err := s.txStmt(ctx, tx, q.sql(size))
 		if err != nil {
 			return nil, err
 		}
@@ -362,8 +447,10 @@ func (s *Store) storedEventIDs(ctx context.Context, tx *sql.Tx, ids []string) (m
 	return found, nil
 }
 
-// insertLogs writes recs with multi-row INSERTs in power-of-two chunks.
-func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, recs []preparedRecord) error {
+// insertLogs writes recs with multi-row INSERTs in power-of-two chunks and
+// returns how many rows were inserted.
+func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, recs []preparedRecord) (int, error) {
+	inserted := 0
 	args := make([]any, 0, min(len(recs), s.d.maxInsertRows())*logInsertCols)
 	for _, n := range chunks(len(recs), s.d.maxInsertRows()) {
 		args = args[:0]
@@ -373,13 +460,19 @@ func (s *Store) insertLogs(ctx context.Context, tx *sql.Tx, recs []preparedRecor
 		recs = recs[n:]
 		st, err := s.txStmt(ctx, tx, s.q.logInsert.sql(n))
 		if err != nil {
-			return err
+			return inserted, err
 		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return err
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return inserted, err
 		}
+		affected, err := res.RowsAffected()
+		if err != nil {
+			return inserted, err
+		}
+		inserted += int(affected)
 	}
-	return nil
+	return inserted, nil
 }
 
 // foldedCredentials is a batch's credential attempts folded by dedup key:

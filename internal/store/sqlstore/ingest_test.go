@@ -560,6 +560,46 @@ func TestPreparedBatchCommitsLikeCommitBatch(t *testing.T) {
 	})
 }
 
+func TestPreparedBatchesShareOneTransaction(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		stored := logRec(newID(), t0, "203.0.113.82")
+		commit(t, s, stored)
+		attempt := func(id string) model.IngestRecord {
+			r := logRec(id, t0.Add(time.Second), "203.0.113.82")
+			r.Credential = cred("root", "plaintext", "toor")
+			return r
+		}
+		repeated := attempt(newID())
+		// The same credential key in both batches, an event id in both
+		// batches, and one stored before.
+		a, err := s.PrepareBatch([]model.IngestRecord{attempt(newID()), repeated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.PrepareBatch([]model.IngestRecord{repeated, attempt(newID()), stored})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.CommitPrepared(t.Context(), a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.LogsInserted != 3 || res.Duplicates != 2 {
+			t.Errorf("result = %+v; want 3 inserted, 2 duplicates", res)
+		}
+		if len(res.Credentials) != 1 || res.Credentials[0].AttemptCount != 3 {
+			t.Errorf("credentials = %+v; want one key with 3 attempts", res.Credentials)
+		}
+		creds := allCredentials(t, s)
+		if len(creds) != 1 || creds[0].AttemptCount != 3 {
+			t.Errorf("stored credentials = %+v; want one row with 3 attempts", creds)
+		}
+		if n := countLogs(t, s); n != 4 {
+			t.Errorf("CountLogs = %d; want 4", n)
+		}
+	})
+}
+
 type fakePrepared struct{}
 
 func (fakePrepared) Len() int { return 0 }

@@ -140,6 +140,8 @@ func (mysqlDialect) least(a, b string) string    { return "LEAST(" + a + ", " + 
 // transaction so the retry re-reads which ids are stored.
 func (mysqlDialect) logInsertVerb() string { return "INSERT INTO" }
 
+func (mysqlDialect) logInsertSkipsStored() bool { return false }
+
 func (mysqlDialect) timeArg(t time.Time) any { return t.UTC().Truncate(time.Microsecond) }
 
 // maxInsertRows is lower than SQLite's because the whole statement travels
