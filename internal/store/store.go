@@ -121,3 +121,27 @@ type UserRepository interface {
 	RevokeToken(ctx context.Context, jti, userUUID string, expiresAt time.Time) error
 	IsTokenRevoked(ctx context.Context, jti string) (bool, error)
 }
+
+// FleetRepository stores the decoy fleet: one row per decky per host.
+type FleetRepository interface {
+	// CreateDeckies inserts deckies in one transaction; a name or address
+	// already used on that host is ErrConflict naming it, and nothing is
+	// inserted. An empty state means pending.
+	CreateDeckies(ctx context.Context, ds []model.Decky) error
+	// UpdateDecky replaces a decky's persona, services and config (not
+	// created_at, nor the state and last error SetDeckyState owns). An
+	// unknown decky is ErrNotFound; an address already used on that host is
+	// ErrConflict.
+	UpdateDecky(ctx context.Context, d model.Decky) error
+	// SetDeckyState records state and last error (and updated_at/last_seen).
+	// A state other than the model.Decky* constants is an error; an unknown
+	// decky is ErrNotFound.
+	SetDeckyState(ctx context.Context, hostUUID, name, state, lastErr string) error
+	// GetDecky returns one decky, or ErrNotFound.
+	GetDecky(ctx context.Context, hostUUID, name string) (model.Decky, error)
+	// ListDeckies returns a host's deckies ordered by name; hostUUID "" lists
+	// every host's.
+	ListDeckies(ctx context.Context, hostUUID string) ([]model.Decky, error)
+	// DeleteDecky removes one decky, or returns ErrNotFound.
+	DeleteDecky(ctx context.Context, hostUUID, name string) error
+}
