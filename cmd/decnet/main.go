@@ -48,7 +48,8 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "host config file (INI, [decnet] section); DECNET_* environment variables override it")
-	root.AddCommand(newVersionCmd(), newUpCmd(g), newDBCmd(g), newConfigCmd(g))
+	root.AddCommand(newVersionCmd(), newUpCmd(g), newDBCmd(g), newConfigCmd(g),
+		newDeployCmd(g), newTeardownCmd(g), newStatusCmd(g), newServicesCmd(), newArchetypesCmd(), newDistrosCmd())
 	return root
 }
 

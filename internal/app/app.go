@@ -22,6 +22,7 @@ import (
 	"github.com/decnet/decnet/internal/auth"
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/config"
+	"github.com/decnet/decnet/internal/fleet"
 	"github.com/decnet/decnet/internal/ingest"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store/sqlstore"
@@ -41,6 +42,10 @@ type Options struct {
 	// Out receives the few lines meant for the operator (URL, admin password).
 	Out    io.Writer
 	Logger *slog.Logger
+	// NoDemo skips deploying the demo fleet on an empty fleet.
+	NoDemo bool
+	// DemoSubnet is where the demo fleet goes (default 127.77.0.0/24).
+	DemoSubnet string
 }
 
 // App is one decnet process running every role.
@@ -49,13 +54,16 @@ type App struct {
 	out io.Writer
 	log *slog.Logger
 
-	store   *sqlstore.Store
-	bus     *bus.Bus
-	ingest  *ingest.Worker
-	syslog  *syslog.Listener
-	httpSrv *http.Server
-	apiLn   net.Listener
-	hasher  *auth.Hasher
+	store      *sqlstore.Store
+	bus        *bus.Bus
+	ingest     *ingest.Worker
+	syslog     *syslog.Listener
+	fleet      *fleet.Runtime
+	demo       bool
+	demoSubnet string
+	httpSrv    *http.Server
+	apiLn      net.Listener
+	hasher     *auth.Hasher
 
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -77,7 +85,8 @@ func New(cfg config.Config, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &App{cfg: cfg, out: o.Out, log: o.Logger, fatal: make(chan error, 1)}, nil
+	return &App{cfg: cfg, out: o.Out, log: o.Logger, fatal: make(chan error, 1),
+		demo: !o.NoDemo, demoSubnet: o.DemoSubnet}, nil
 }
 
 // Start brings every part up in dependency order; on failure it tears down
@@ -150,6 +159,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		}
 		a.goRun(func() { a.confirmSyslogEvents(runCtx) })
 	}
+	if err := a.startFleet(ctx, runCtx); err != nil {
+		return err
+	}
 	if err := a.startAPI(secret); err != nil {
 		return err
 	}
@@ -169,6 +181,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 		fmt.Fprintf(a.out, "Syslog:    udp %s, tcp %s (RFC 5424, relay@55555)\n", udp, tcp)
 	}
 	fmt.Fprintf(a.out, "Data dir:  %s\n", a.cfg.DataDir)
+	a.printFleet(ctx)
 	if generated != "" {
 		fmt.Fprintf(a.out, "Admin user: %s\nAdmin password: %s\n(shown once; you must change it at first login)\n", a.cfg.AdminUser, generated)
 	}

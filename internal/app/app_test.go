@@ -50,7 +50,9 @@ func testConfig(t *testing.T, extra map[string]string) config.Config {
 func startApp(t *testing.T, cfg config.Config) (*App, *bytes.Buffer) {
 	t.Helper()
 	out := &syncBuffer{}
-	a, err := New(cfg, Options{Out: out})
+	// The demo fleet has its own tests; elsewhere it would only slow the
+	// start down and compete for the same loopback ports.
+	a, err := New(cfg, Options{Out: out, NoDemo: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -295,8 +295,13 @@ func Load(lookup LookupFunc, iniPath string) (Config, error) {
 }
 
 // FromEnvironment loads the configuration from the process environment and
-// the optional host file.
-func FromEnvironment(iniPath string) (Config, error) { return Load(os.LookupEnv, iniPath) }
+// the optional host file (iniPath, else $DECNET_CONFIG).
+func FromEnvironment(iniPath string) (Config, error) {
+	if iniPath == "" {
+		iniPath = os.Getenv("DECNET_CONFIG")
+	}
+	return Load(os.LookupEnv, iniPath)
+}
 
 // mysqlDSN prefers DECNET_DB_URL and otherwise assembles the DSN from parts.
 func (d DBConfig) mysqlDSN() string {

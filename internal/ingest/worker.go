@@ -47,12 +47,12 @@ const (
 	// DefaultBatchSize events per transaction amortises the commit without
 	// holding the SQLite write lock for long.
 	DefaultBatchSize = 500
-	// GroupBatches is how many fetched batches, already waiting, one
+	// DefaultGroupBatches is how many fetched batches, already waiting, one
 	// transaction may take. Under a backlog a larger transaction costs less
 	// per event: a secondary index row lands next to the last one of its
 	// attacker, so a transaction dirties about one index page per attacker
 	// it touches, however many of that attacker's events it holds.
-	GroupBatches = 8
+	DefaultGroupBatches = 8
 	// DefaultMaxWait bounds how stale a quiet decoy's events can get.
 	DefaultMaxWait = 250 * time.Millisecond
 	// DefaultRetryMin is the first pause after a failed commit.
@@ -85,6 +85,9 @@ type Options struct {
 	// transaction while the worker keeps up; with a backlog, up to
 	// GroupBatches fetched batches share a transaction.
 	BatchSize int
+	// GroupBatches caps the batches one transaction takes under a backlog
+	// (default DefaultGroupBatches; 1 commits every batch on its own).
+	GroupBatches int
 	// MaxWait is how long a fetch waits for events before returning short.
 	MaxWait time.Duration
 	// Derive configures row extraction (trusted proxies, raw-line format).
@@ -113,6 +116,9 @@ func (o *Options) withDefaults() error {
 	}
 	if o.MaxWait <= 0 {
 		o.MaxWait = DefaultMaxWait
+	}
+	if o.GroupBatches <= 0 {
+		o.GroupBatches = DefaultGroupBatches
 	}
 	if o.RetryMin <= 0 {
 		o.RetryMin = DefaultRetryMin
@@ -256,7 +262,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// taking turns. While a commit runs, up to GroupBatches batches queue
 	// up for the next one; with the batch being fetched and the ones
 	// committing, that stays well under the consumer's max-ack-pending.
-	ready := make(chan preparedBatch, GroupBatches)
+	ready := make(chan preparedBatch, w.o.GroupBatches)
 	go w.fetchLoop(ctx, ready)
 	// Acknowledging and announcing a committed batch runs beside the next
 	// commit too; the committed rows are durable, so neither blocks it.
@@ -273,7 +279,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		<-ackDone
 	}()
 	for p := range ready {
-		group := takeWaiting(ready, []preparedBatch{p})
+		group := takeWaiting(ready, []preparedBatch{p}, w.o.GroupBatches)
 		res, err := w.handle(ctx, drain, group)
 		if err != nil {
 			for rest := range ready {
@@ -292,9 +298,9 @@ func (w *Worker) Run(ctx context.Context) error {
 }
 
 // takeWaiting appends to group the batches already waiting in ready, up to
-// GroupBatches in all, without waiting for more.
-func takeWaiting(ready <-chan preparedBatch, group []preparedBatch) []preparedBatch {
-	for len(group) < GroupBatches {
+// limit in all, without waiting for more.
+func takeWaiting(ready <-chan preparedBatch, group []preparedBatch, limit int) []preparedBatch {
+	for len(group) < limit {
 		select {
 		case p, ok := <-ready:
 			if !ok {

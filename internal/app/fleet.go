@@ -1,0 +1,131 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/decnet/decnet/internal/decky"
+	"github.com/decnet/decnet/internal/fleet"
+	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/services"
+	// The built-in services register themselves.
+	_ "github.com/decnet/decnet/internal/services/all"
+)
+
+// demoArchetypes are the personas of the demo fleet `decnet up` deploys on
+// an empty fleet: one of each kind of host an intruder looks for first.
+var demoArchetypes = []string{"linux-server", "web-server", "database-server", "iot-device", "devops-host"}
+
+// startFleet seeds the demo fleet when asked and the fleet is empty, runs
+// the fleet runtime, and prints what serves where.
+func (a *App) startFleet(ctx, runCtx context.Context) error {
+	rt, err := fleet.New(fleet.Options{
+		Repo:     a.store,
+		Events:   a.bus,
+		Notify:   a.bus,
+		DataDir:  a.cfg.DataDir,
+		HostUUID: model.LocalHost,
+		Logger:   a.log.With("part", "fleet"),
+	})
+	if err != nil {
+		return err
+	}
+	a.fleet = rt
+	existing, err := a.store.ListDeckies(ctx, model.LocalHost)
+	if err != nil {
+		return fmt.Errorf("read the fleet: %w", err)
+	}
+	if len(existing) == 0 && a.demo {
+		ds, err := planDemo(a.demoSubnet)
+		if err != nil {
+			return fmt.Errorf("plan the demo fleet: %w", err)
+		}
+		if err := a.store.CreateDeckies(ctx, ds); err != nil {
+			return fmt.Errorf("record the demo fleet: %w", err)
+		}
+	}
+	// The first pass runs before "decnet is up" is printed, so the lines
+	// below show what really listens.
+	if err := rt.Reconcile(ctx); err != nil {
+		a.log.Warn("some deckies did not start", "err", err)
+	}
+	a.goRun(func() { rt.Run(runCtx, fleet.DefaultReconcileEvery) })
+	return nil
+}
+
+// planDemo plans one decky per demo archetype on loopback, each with the
+// archetype's services that this build has (ssh where it has none yet).
+func planDemo(subnet string) ([]model.Decky, error) {
+	var out []model.Decky
+	for _, arch := range demoArchetypes {
+		a, err := decky.LookupArchetype(arch)
+		if err != nil {
+			return nil, err
+		}
+		var svcs []string
+		for _, s := range a.Services {
+			if (services.Catalog{}).Known(s) {
+				svcs = append(svcs, s)
+			}
+		}
+		if len(svcs) == 0 {
+			svcs = []string{"ssh"}
+		}
+		p, err := decky.PlanFleet(decky.PlanOptions{
+			Count: 1, Archetype: arch, Services: svcs, NamePrefix: arch, NetMode: model.NetLoopback, Subnet: subnet,
+			Existing: out, Catalog: services.Catalog{},
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Deckies...)
+	}
+	return out, nil
+}
+
+// printFleet writes one line per decky: name, address, hostname and where
+// each service listens.
+func (a *App) printFleet(ctx context.Context) {
+	if a.fleet == nil {
+		return
+	}
+	sts, err := a.fleet.Status(ctx)
+	if err != nil {
+		a.log.Warn("fleet status", "err", err)
+		return
+	}
+	if len(sts) == 0 {
+		fmt.Fprintln(a.out, "Deckies:   none (add some with: decnet deploy)")
+		return
+	}
+	fmt.Fprintln(a.out, "Deckies:")
+	offset := false
+	for _, st := range sts {
+		var parts []string
+		for _, s := range st.Services {
+			if s.Error != "" {
+				parts = append(parts, s.Name+" (failed: "+s.Error+")")
+				continue
+			}
+			var ports []string
+			for _, p := range s.Ports {
+				port := strconv.Itoa(p.Port)
+				if p.Port != p.Declared {
+					port += "←" + strconv.Itoa(p.Declared)
+					offset = true
+				}
+				ports = append(ports, port)
+			}
+			parts = append(parts, s.Name+":"+strings.Join(ports, ","))
+		}
+		if !st.Serving {
+			parts = append(parts, st.State+": "+st.LastError)
+		}
+		fmt.Fprintf(a.out, "  %-18s %-15s %-22s %s\n", st.Name, st.IP, st.Hostname, strings.Join(parts, " "))
+	}
+	if offset {
+		fmt.Fprintf(a.out, "  (ports below 1024 need CAP_NET_BIND_SERVICE; without it loopback deckies listen %d higher, shown as bound←declared)\n", fleet.UnprivilegedPortOffset)
+	}
+}

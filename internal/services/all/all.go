@@ -1,0 +1,9 @@
+// Package all links every built-in service into the registry; binaries
+// import it for its side effect.
+package all
+
+import (
+	// Each import registers its service from init.
+	_ "github.com/decnet/decnet/internal/services/ssh"
+	_ "github.com/decnet/decnet/internal/services/telnet"
+)
