@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -319,4 +320,23 @@ func TestTelnetClientLoginCommandsAndSessionEnded(t *testing.T) {
 	// The interactive session ends with the exit the client typed.
 	checkAttackSession(t, a, d.Name, "telnet", ended[0], append(slices.Clone(attackCommands), "exit"))
 	checkTranscript(t, ended[0].Transcript, d.Hostname, "root:x:0:0:root")
+}
+
+func TestNmapSeesThePersonaVersionsAndABusyboxTelnetd(t *testing.T) {
+	nmap := testenv.Binary(t, "nmap")
+	_, deckies := startDemo(t, "127.79.3.0/24")
+	linux, iot := deckies["linux-server-01"], deckies["iot-device-01"]
+	out, err := exec.Command(nmap, "-sV", "-Pn", "-n", "--version-light", "-p22,23", linux.IP, iot.IP).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nmap: %v\n%s", err, out)
+	}
+	// The demo linux server runs the distro picked for it; its version
+	// string is OpenSSH's "OpenSSH_<v> <Distro>-<patch>", which nmap
+	// prints as "OpenSSH <v> <Distro> <patch>".
+	if !regexp.MustCompile(`22/tcp\s+open\s+ssh\s+OpenSSH \d+\.\d+`).Match(out) {
+		t.Errorf("nmap did not identify OpenSSH:\n%s", out)
+	}
+	if !regexp.MustCompile(`23/tcp\s+open\s+telnet\s+BusyBox telnetd`).Match(out) {
+		t.Errorf("nmap did not identify a busybox telnetd:\n%s", out)
+	}
 }
