@@ -25,6 +25,7 @@ import (
 	"github.com/decnet/decnet/internal/fleet"
 	"github.com/decnet/decnet/internal/ingest"
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/services"
 	"github.com/decnet/decnet/internal/store/sqlstore"
 	"github.com/decnet/decnet/internal/syslog"
 )
@@ -59,6 +60,7 @@ type App struct {
 	ingest     *ingest.Worker
 	syslog     *syslog.Listener
 	fleet      *fleet.Runtime
+	eventLog   *services.LogFile
 	demo       bool
 	demoSubnet string
 	httpSrv    *http.Server
@@ -237,6 +239,12 @@ func (a *App) Stop(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		errs = append(errs, errors.New("workers did not stop within the shutdown grace period"))
+	}
+	if a.eventLog != nil {
+		if err := a.eventLog.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("event log file: %w", err))
+		}
+		a.eventLog = nil
 	}
 	a.closeParts()
 	return errors.Join(errs...)

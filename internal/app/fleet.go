@@ -21,8 +21,16 @@ var demoArchetypes = []string{"linux-server", "web-server", "database-server", "
 // startFleet seeds the demo fleet when asked and the fleet is empty, runs
 // the fleet runtime, and prints what serves where.
 func (a *App) startFleet(ctx, runCtx context.Context) error {
+	if a.cfg.EventLogFile != "" {
+		lf, err := services.OpenLogFile(a.cfg.EventLogFile, a.log)
+		if err != nil {
+			return fmt.Errorf("%v: fix DECNET_EVENT_LOG_FILE or leave it empty", err)
+		}
+		a.eventLog = lf
+	}
 	rt, err := fleet.New(fleet.Options{
 		Repo:     a.store,
+		LogFile:  a.eventLog,
 		Events:   a.bus,
 		Notify:   a.bus,
 		DataDir:  a.cfg.DataDir,

@@ -6,21 +6,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/fleet"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/services/loginshell"
 	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/syslog"
 	"github.com/decnet/decnet/internal/testenv"
 )
 
@@ -28,7 +33,12 @@ import (
 // the addresses of its deckies by name.
 func startDemo(t *testing.T, subnet string) (*App, map[string]fleet.Status) {
 	t.Helper()
-	cfg := testConfig(t, nil)
+	return startDemoWith(t, subnet, nil)
+}
+
+func startDemoWith(t *testing.T, subnet string, extra map[string]string) (*App, map[string]fleet.Status) {
+	t.Helper()
+	cfg := testConfig(t, extra)
 	out := &syncBuffer{}
 	a, err := New(cfg, Options{Out: out, DemoSubnet: subnet})
 	if err != nil {
@@ -339,4 +349,32 @@ func TestNmapSeesThePersonaVersionsAndABusyboxTelnetd(t *testing.T) {
 	if !regexp.MustCompile(`23/tcp\s+open\s+telnet\s+BusyBox telnetd`).Match(out) {
 		t.Errorf("nmap did not identify a busybox telnetd:\n%s", out)
 	}
+}
+
+func TestEventLogFileGetsEveryEventAsRFC5424(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.log")
+	_, deckies := startDemoWith(t, "127.79.4.0/24", map[string]string{"DECNET_EVENT_LOG_FILE": path})
+	d := deckies["linux-server-01"]
+	_, err := gossh.Dial("tcp", net.JoinHostPort(d.IP, strconv.Itoa(d.Services[0].Ports[0].Port)), &gossh.ClientConfig{
+		User: "root", Auth: []gossh.AuthMethod{gossh.Password("not-it")}, HostKeyCallback: gossh.InsecureIgnoreHostKey(),
+	})
+	if err == nil {
+		t.Fatal("a wrong password logged in")
+	}
+	checkFor(t, 10*time.Second, func() error {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for line := range strings.SplitSeq(strings.TrimSpace(string(data)), "\n") {
+			ev, err := syslog.Parse(line)
+			if err != nil {
+				return fmt.Errorf("line %q: %v", line, err)
+			}
+			if ev.EventType == "auth_attempt" && ev.Decky == d.Name && ev.Fields["secret_printable"] == "not-it" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no auth_attempt line yet in:\n%s", data)
+	})
 }

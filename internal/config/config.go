@@ -58,6 +58,10 @@ type Config struct {
 	// disables it.
 	SyslogAddr string
 
+	// EventLogFile, when set, receives every event the deckies emit as an
+	// RFC 5424 line, for SIEMs that tail files.
+	EventLogFile string
+
 	LogLevel  slog.Level
 	Developer bool
 
@@ -227,6 +231,11 @@ var settings = []setting{
 				return nil
 			}
 			return hostPort(v, &c.SyslogAddr)
+		}},
+	{name: "DECNET_EVENT_LOG_FILE", def: "", help: "file the deckies' events are appended to as RFC 5424 lines; empty = none",
+		apply: func(c *Config, v string) error {
+			c.EventLogFile = v
+			return nil
 		}},
 	{name: "DECNET_LOG_LEVEL", def: "info", help: "debug, info, warn or error",
 		apply: func(c *Config, v string) error {

@@ -227,3 +227,35 @@ func TestUploadsOverSCPAndSFTPAreQuarantined(t *testing.T) {
 		}
 	}
 }
+
+func TestMalformedPacketsNeverCrashTheService(t *testing.T) {
+	addr, evs, _ := serveSSH(t, services.Limits{HandshakeTimeout: 2 * time.Second})
+	junk := make([]byte, 64<<10)
+	for i := range junk {
+		junk[i] = byte(i*7 + i>>8)
+	}
+	for _, prefix := range []string{"", "SSH-2.0-fuzz\r\n", "SSH-2.0-fuzz\r\n\x00\x00\x88\x00\x04\x14", strings.Repeat("A", 300) + "\r\n"} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			buf := make([]byte, 4096)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					return
+				}
+			}
+		}()
+		c.Write(append([]byte(prefix), junk...))
+		c.Close()
+	}
+	client, err := gossh.Dial("tcp", addr, clientConfig("root", gossh.Password("admin")))
+	if err != nil {
+		t.Fatalf("login after malformed clients: %v", err)
+	}
+	client.Close()
+	if n := len(evs.ofType("protocol_error")); n != 0 {
+		t.Errorf("%d protocol errors (a panic was recovered)", n)
+	}
+}

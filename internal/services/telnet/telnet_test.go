@@ -1,0 +1,144 @@
+package telnet
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/services"
+	"github.com/decnet/decnet/internal/shell"
+)
+
+type events struct {
+	mu  sync.Mutex
+	evs []model.Event
+}
+
+func (e *events) PublishEventAsync(ev model.Event) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.evs = append(e.evs, ev)
+	return nil
+}
+
+func (e *events) ofType(typ string) []model.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []model.Event
+	for _, ev := range e.evs {
+		if ev.EventType == typ {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func serveTelnet(t *testing.T) (string, *events) {
+	t.Helper()
+	failDelay = 0
+	d := model.Decky{Name: "cam-01", Hostname: "cam-42", Distro: "alpine", NmapOS: "embedded", Seed: 9, IP: "127.0.0.1"}
+	evs := &events{}
+	q, err := services.OpenQuarantine(t.TempDir(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &services.Env{
+		Decky:      d,
+		Config:     Service{}.Schema().Resolve(map[string]string{"weak_passwords": "none"}),
+		Emitter:    services.NewEmitter("telnet", services.EmitterOptions{Publisher: evs, Decky: d.Name, IP: d.IP}),
+		FS:         shell.NewFS(shell.Persona{Hostname: d.Hostname, Distro: d.Distro, Seed: d.Seed}),
+		Quarantine: q,
+		Logger:     slog.New(slog.DiscardHandler),
+	}
+	h, err := Service{}.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		services.Serve(ctx, ln, h, env)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String(), evs
+}
+
+// readUntil reads from r until the output contains want.
+func readUntil(t *testing.T, c net.Conn, r *bufio.Reader, want string) string {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var got bytes.Buffer
+	for !strings.Contains(got.String(), want) {
+		b, err := r.ReadByte()
+		if err != nil {
+			t.Fatalf("waiting for %q: %v; got %q", want, err, got.String())
+		}
+		got.WriteByte(b)
+	}
+	return got.String()
+}
+
+func TestLoginPromptFollowsBusyboxNegotiation(t *testing.T) {
+	addr, evs := serveTelnet(t)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	got := readUntil(t, c, r, "login: ")
+	if want := string(negotiation) + "cam-42 login: "; got != want {
+		t.Errorf("greeting %q, want %q", got, want)
+	}
+	io.WriteString(c, "root\r\n")
+	readUntil(t, c, r, "Password: ")
+	io.WriteString(c, "admin\r\n")
+	readUntil(t, c, r, "cam-42:~# ")
+	io.WriteString(c, "echo $((6*7))\r\n")
+	if out := readUntil(t, c, r, "cam-42:~# "); !strings.Contains(out, "42") {
+		t.Errorf("command output %q", out)
+	}
+	if a := evs.ofType("auth_attempt"); len(a) != 1 || a[0].Fields["outcome"] != "success" {
+		t.Errorf("auth attempts %v", a)
+	}
+}
+
+func TestBinaryGarbageIsBoundedAndTheServiceStaysUp(t *testing.T) {
+	addr, evs := serveTelnet(t)
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		junk := make([]byte, 256<<10)
+		rand.Read(junk)
+		// Keep reading so the server is never blocked on a full buffer.
+		go io.Copy(io.Discard, c)
+		c.Write(junk)
+		c.Close()
+	}
+	// Whatever the garbage did, a normal client still gets a prompt.
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	readUntil(t, c, bufio.NewReader(c), "login: ")
+	if n := len(evs.ofType("protocol_error")); n != 0 {
+		t.Errorf("%d protocol errors (a panic was recovered)", n)
+	}
+}
