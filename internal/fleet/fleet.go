@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -375,7 +376,16 @@ func (r *Runtime) Reconcile(ctx context.Context) error {
 	for _, name := range stale {
 		r.Stop(ctx, name)
 	}
-	var errs []error
+	// Deckies start in parallel: a first start generates three host keys
+	// and a certificate per decky, RSA-3072 taking the longest, and a
+	// fleet of them one after the other would keep decnet from being up
+	// for many seconds.
+	var (
+		errs []error
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	)
 	for _, d := range rows {
 		if d.State == model.DeckyTornDown {
 			continue
@@ -391,11 +401,20 @@ func (r *Runtime) Reconcile(ctx context.Context) error {
 		if d.State == model.DeckyFailed && r.failedBefore(d) {
 			continue
 		}
-		if _, err := r.Start(ctx, d); err != nil {
-			r.rememberFailure(d)
-			errs = append(errs, err)
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, err := r.Start(ctx, d); err != nil {
+				r.rememberFailure(d)
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
