@@ -216,7 +216,7 @@ func (s *session) shell(ctx context.Context) int {
 	s.mu.Unlock()
 	banner := ""
 	if pty {
-		banner = s.h.motd() + "Last login: " + nowFunc().Add(-37*time.Hour).UTC().Format("Mon Jan _2 15:04:05 2006") + " from 10.0.0.14\n"
+		banner = s.h.motd() + s.h.lastLogin()
 	} else {
 		term.SetRaw()
 	}

@@ -14,6 +14,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
@@ -70,6 +71,16 @@ func (Service) New(env *services.Env) (services.Handler, error) {
 	h.motd = func() string { return motd(env.Decky.Distro, nowFunc(), rand.New(rand.NewPCG(env.Decky.Seed, 7))) }
 	h.signers = env.HostKeys
 	return h, nil
+}
+
+// lastLogin is the "Last login" line of a login shell: an administrator's
+// earlier visit from an address on the decky's LAN, both seeded, so the
+// line is the same on every login to one decky and differs between deckies.
+func (h *handler) lastLogin() string {
+	rng := rand.New(rand.NewPCG(h.env.Decky.Seed, 0x1a57))
+	ago := time.Duration(2+rng.IntN(90)) * time.Hour
+	return fmt.Sprintf("Last login: %s from 10.%d.%d.%d\n", nowFunc().Add(-ago).UTC().Format("Mon Jan _2 15:04:05 2006"),
+		rng.IntN(32), rng.IntN(255), 2+rng.IntN(250))
 }
 
 type handler struct {
