@@ -255,6 +255,8 @@ func TestOpenSSHClientLoginCommandsAndSessionEnded(t *testing.T) {
 	}
 	ended := sess.wait(t, 1)
 	checkAttackSession(t, a, d.Name, "ssh", ended[0], attackCommands)
+	// A session without a pty is recorded too.
+	checkTranscript(t, ended[0].Transcript, "root:x:0:0:root")
 
 	// An interactive login with a pty is recorded as a transcript.
 	shell := exec.Command(sshpass, append([]string{"-p", "admin", "ssh", "-tt"}, sshArgs(d.IP)...)...)

@@ -74,9 +74,8 @@ type Ended struct {
 	ShardPath    string    `json:"shard_path,omitempty"`
 }
 
-// New starts a shell session for user on conn's decky. A transcript is
-// recorded when width and height are known (an interactive pty login) or
-// always is set.
+// New starts a shell session for user on conn's decky; StartTranscript
+// starts its recording.
 func New(env *services.Env, conn *services.Session, user string) *Session {
 	s := &Session{env: env, conn: conn, user: user}
 	s.sh = shell.NewSession(shell.Config{
@@ -199,7 +198,7 @@ func (s *Session) End(ctx context.Context) {
 	s.conn.Emit("session_recorded", map[string]string{
 		"sid": s.conn.ID, "service": s.env.Emitter.Service(), "user": s.user,
 		"duration_s": strconv.FormatFloat(dur, 'f', 3, 64), "bytes": strconv.FormatInt(size, 10),
-		"truncated": strconv.FormatBool(truncated), "transcript": filepath.Base(transcript),
+		"truncated": strconv.FormatBool(truncated), "transcript": baseName(transcript),
 	}, "session recorded")
 	if s.env.Notify == nil {
 		return
@@ -226,4 +225,12 @@ func (s *Session) End(ctx context.Context) {
 
 func mkdirFor(path string) error {
 	return os.MkdirAll(filepath.Dir(path), 0o700)
+}
+
+// baseName is filepath.Base without its "." for an empty path.
+func baseName(p string) string {
+	if p == "" {
+		return ""
+	}
+	return filepath.Base(p)
 }

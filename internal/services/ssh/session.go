@@ -193,15 +193,15 @@ func (r recorded) Write(p []byte) (int, error) {
 
 func (s *session) loginShell() *loginshell.Session {
 	ls := loginshell.New(s.h.env, s.c.Session, s.user)
+	// Every shell or exec session is recorded; without a pty the size is
+	// the 80x24 a player assumes.
 	s.mu.Lock()
-	pty, w, h, term := s.pty, s.width, s.height, s.term
+	w, h, term := s.width, s.height, s.term
 	s.mu.Unlock()
-	if pty {
-		ls.StartTranscript(w, h, term)
-		s.mu.Lock()
-		s.cast = ls.Cast()
-		s.mu.Unlock()
-	}
+	ls.StartTranscript(w, h, term)
+	s.mu.Lock()
+	s.cast = ls.Cast()
+	s.mu.Unlock()
 	return ls
 }
 
