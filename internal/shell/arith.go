@@ -43,8 +43,9 @@ func evalArith(expr string, get func(string) string, set func(string, string)) (
 
 func (a *arith) fail(msg string) {
 	if a.err == nil {
-		tok := strings.TrimSpace(a.src[min(a.pos, len(a.src)):])
-		a.err = &arithErr{msg: strings.TrimSpace(a.src) + ": " + msg + " (error token is \"" + tok + "\")"}
+		// Both pieces are capped: the message echoes attacker input.
+		tok := capUTF8(strings.TrimSpace(a.src[min(a.pos, len(a.src)):]), 128)
+		a.err = &arithErr{msg: capUTF8(strings.TrimSpace(a.src), 256) + ": " + msg + " (error token is \"" + tok + "\")"}
 	}
 	a.pos = len(a.src)
 }

@@ -31,11 +31,20 @@ type cmdSpec struct {
 
 func (s *cmdSpec) available(d *distro) bool { return s.avail == nil || s.avail(d) }
 
+// perm returns the file mode bits, turning the octal 04000/02000 of the
+// table into fs.ModeSetuid/ModeSetgid.
 func (s *cmdSpec) perm() fs.FileMode {
-	if s.mode != 0 {
-		return s.mode
+	if s.mode == 0 {
+		return 0o755
 	}
-	return 0o755
+	m := s.mode & 0o777
+	if s.mode&0o4000 != 0 {
+		m |= fs.ModeSetuid
+	}
+	if s.mode&0o2000 != 0 {
+		m |= fs.ModeSetgid
+	}
+	return m
 }
 
 // cmdTable holds the commands that exist as files, by name; builtins holds

@@ -165,6 +165,7 @@ func (p *awkParser) fail(msg string) {
 }
 
 func (p *awkParser) skipSpace(nl bool) {
+	p.pos = min(p.pos, len(p.src))
 	for p.pos < len(p.src) {
 		c := p.src[p.pos]
 		switch {
@@ -889,6 +890,10 @@ func (p *awkParser) primary() awkExpr {
 			}
 			p.pos++
 		}
+		if p.pos >= len(p.src) {
+			p.fail("non-terminated string")
+			return func(*awkState) awkCell { return awkStr("") }
+		}
 		p.pos++
 		s := b.String()
 		return func(*awkState) awkCell { return awkStr(s) }
@@ -901,7 +906,11 @@ func (p *awkParser) primary() awkExpr {
 			}
 			p.pos++
 		}
-		src := p.src[start:min(p.pos, len(p.src))]
+		if p.pos >= len(p.src) {
+			p.fail("non-terminated regular expression")
+			return func(*awkState) awkCell { return awkStr("") }
+		}
+		src := p.src[start:p.pos]
 		p.pos++
 		re, err := regexp.Compile(ereToRE2(src))
 		if err != nil || len(src) > maxPattern {

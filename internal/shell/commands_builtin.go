@@ -242,15 +242,23 @@ func formatPrintf(c *cmdCtx, format string, args []string) (string, int) {
 				if j < len(format) && format[j] == 'c' {
 					return b.String(), status
 				}
-				// One escape at a time.
-				end := j + 1
-				if j < len(format) && (format[j] == 'x' || format[j] == '0' || format[j] >= '1' && format[j] <= '7') {
-					for end < len(format) && end < j+4 && (isHex(format[end]) || format[end] >= '0' && format[end] <= '7') {
+				// printf's escapes: \NNN octal (no leading 0 needed),
+				// \xHH, and the C letters.
+				if j < len(format) && format[j] >= '0' && format[j] <= '7' {
+					end := j
+					for end < len(format) && end < j+3 && format[end] >= '0' && format[end] <= '7' {
 						end++
 					}
+					v, _ := strconv.ParseUint(format[j:end], 8, 16)
+					b.WriteByte(byte(v))
+					i = end - 1
+					continue
 				}
-				if end > len(format) {
-					end = len(format)
+				end := min(j+1, len(format))
+				if j < len(format) && format[j] == 'x' {
+					for end < len(format) && end < j+3 && isHex(format[end]) {
+						end++
+					}
 				}
 				e, _ := echoEscapes(format[i:end])
 				b.WriteString(e)
@@ -693,7 +701,9 @@ func cmdExec(c *cmdCtx) int {
 		return 0
 	}
 	status, _, _ := c.in.exec(args, c.io, c.text)
-	if c.in.depth == 0 && c.in.sub == 0 {
+	// exec replaces the shell; a shell replacing itself by a shell just
+	// goes on (the new one was pushed), anything else ends it.
+	if c.in.depth == 0 && c.in.sub == 0 && !isShellName(args[0]) {
 		c.in.flow, c.in.code = flowExit, status
 	}
 	return status
@@ -908,6 +918,10 @@ func cmdBreak(c *cmdCtx) int    { return loopCtl(c, flowBreak) }
 func cmdContinue(c *cmdCtx) int { return loopCtl(c, flowContinue) }
 
 func loopCtl(c *cmdCtx, f flowKind) int {
+	if c.in.loops == 0 {
+		fmt.Fprintf(c.stderr, "%s: %s: only meaningful in a `for', `while', or `until' loop\n", c.sh(), c.name)
+		return 0
+	}
 	n := 1
 	if len(c.args) > 0 {
 		v, err := strconv.Atoi(c.args[0])

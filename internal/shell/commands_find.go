@@ -405,7 +405,7 @@ func cmdFind(c *cmdCtx) int {
 	var walk func(p string, n *node, depth int)
 	walk = func(p string, n *node, depth int) {
 		visited++
-		if visited > MaxWalk || c.ctx.Err() != nil || c.in.flow == flowAbort || f.maxDepth == -2 {
+		if visited > MaxWalk || c.in.flow == flowAbort || f.maxDepth == -2 || !c.in.visit() {
 			return
 		}
 		f.prune = false

@@ -386,6 +386,9 @@ func cmdLs(c *cmdCtx) int {
 		}
 		for _, d := range ents {
 			walked++
+			if !c.in.visit() {
+				break
+			}
 			if strings.HasPrefix(d.name, ".") && !all && !almost {
 				continue
 			}
@@ -1030,7 +1033,7 @@ func (c *cmdCtx) walkTree(p string, recursive bool, fn func(p string, n *node) b
 	var rec func(p string, n *node)
 	rec = func(p string, n *node) {
 		count++
-		if count > MaxWalk || c.ctx.Err() != nil {
+		if count > MaxWalk || !c.in.visit() {
 			return
 		}
 		if !fn(p, n) || !recursive || !n.isDir() {
@@ -1441,7 +1444,7 @@ func cmdDu(c *cmdCtx) int {
 		var walk func(p, show string, n *node, depth int) int64
 		walk = func(p, show string, n *node, depth int) int64 {
 			visited++
-			if visited > MaxWalk {
+			if visited > MaxWalk || !c.in.visit() {
 				return 0
 			}
 			size := blocksOf(n)
@@ -1546,6 +1549,21 @@ func cmdDf(c *cmdCtx) int {
 		rows = append(rows, row)
 	}
 	typed := o.has('T') || o.hasLong("print-type")
+	// GNU df's minimum column widths: 14 for the source, 5 for sizes, 4
+	// for Use%.
+	mins := []int{14, 5, 5, 5, 4, 0}
+	if typed {
+		mins = slices.Insert(mins, 1, 4)
+	}
+	for i := range rows[0] {
+		for len(rows[0][i]) < mins[i] && i != len(rows[0])-1 {
+			if i == 0 || typed && i == 1 {
+				rows[0][i] += " "
+			} else {
+				rows[0][i] = " " + rows[0][i]
+			}
+		}
+	}
 	c.print(alignColumns(rows, func(i int) bool {
 		if typed {
 			return i >= 2 && i <= 5

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"path"
@@ -207,7 +208,7 @@ func cmdPython(c *cmdCtx) int {
 
 // pythonREPL answers lines at a ">>> " prompt until exit().
 func pythonREPL(s *Session) {
-	s.pending = &pendingInput{prompt: ">>> ", echo: true, answer: func(s *Session, line string, out io.Writer) {
+	s.pending = &pendingInput{prompt: ">>> ", echo: true, line: s.curLine, answer: func(_ context.Context, s *Session, line string, out io.Writer) {
 		t := strings.TrimSpace(line)
 		switch {
 		case t == "exit()" || t == "quit()" || t == "exit" && false:

@@ -458,10 +458,22 @@ func cmdPacman(c *cmdCtx) int {
 	op := c.args[0]
 	switch {
 	case strings.HasPrefix(op, "-Q"):
+		names := c.args[1:]
+		status := 0
 		for _, p := range c.packages() {
-			c.printf("%s %s\n", p.name, p.version)
+			if len(names) == 0 {
+				c.printf("%s %s\n", p.name, p.version)
+			}
 		}
-		return 0
+		for _, n := range names {
+			if p, ok := c.installed(n); ok {
+				c.printf("%s %s\n", p.name, p.version)
+			} else {
+				fmt.Fprintf(c.stderr, "error: package '%s' was not found\n", n)
+				status = 1
+			}
+		}
+		return status
 	case strings.HasPrefix(op, "-S"), strings.HasPrefix(op, "-U"), strings.HasPrefix(op, "-R"):
 		if !c.root() {
 			fmt.Fprint(c.stderr, "error: you cannot perform this operation unless you are root.\n")

@@ -113,7 +113,7 @@ func cmdUname(c *cmdCtx) int {
 	if want('m', "machine") {
 		out = append(out, p.Arch)
 	}
-	if want('p', "processor") && !(all && proc == "unknown") {
+	if want('p', "processor") && !(all && (proc == "unknown" || busybox)) {
 		out = append(out, proc)
 	}
 	if want('i', "hardware-platform") && !(all && proc == "unknown") && !busybox {
@@ -474,8 +474,23 @@ func (c *cmdCtx) procTable(self string) ([]proc, int) {
 	}
 	ps = append(ps, c.s.sessionProcs(c.now)...)
 	pid := c.fsys().nextPID(c.s.rng.between(1, 4))
-	ps = append(ps, proc{pid: pid, ppid: c.st.pid, user: c.st.acct.name, comm: self, args: strings.TrimSpace(self + " " + strings.Join(c.args, " ")),
-		tty: c.s.cfg.TTY, stat: "R+", vsz: 10072, rss: 3320, start: c.now})
+	me := proc{pid: pid, ppid: c.st.pid, user: c.st.acct.name, comm: self, args: strings.TrimSpace(self + " " + strings.Join(c.args, " ")),
+		tty: c.s.cfg.TTY, stat: "R+", vsz: 10072, rss: 3320, start: c.now}
+	ps = append(ps, me)
+	for i, text := range c.in.peers {
+		if text == c.text {
+			continue
+		}
+		args := text
+		if f := strings.Fields(text); len(f) > 0 {
+			if a, ok := c.st.aliases[f[0]]; ok {
+				args = a + strings.TrimPrefix(text, f[0])
+			}
+		}
+		name := strings.Fields(args + " x")[0]
+		ps = append(ps, proc{pid: pid + 1 + i, ppid: c.st.pid, user: c.st.acct.name, comm: baseName(name), args: args,
+			tty: c.s.cfg.TTY, stat: "S+", vsz: 6480, rss: 2180, start: c.now})
+	}
 	return ps, pid
 }
 
@@ -537,6 +552,14 @@ func cmdPs(c *cmdCtx) int {
 		}
 	}
 	ps, _ := c.procTable("ps")
+	if c.fsys().d.family == "alpine" {
+		// BusyBox ps ignores most options and lists everything.
+		c.print("PID   USER     TIME  COMMAND\n")
+		for _, p := range ps {
+			c.printf("%5d %-8s %5s %s\n", p.pid, psUser(p.user), cpuTimeShort(p.cpuTime), p.args)
+		}
+		return 0
+	}
 	nm := func(p proc) bool { return true }
 	wide := strings.Contains(flags, "w") || !c.tty
 	all := strings.ContainsAny(flags, "eAax")
@@ -899,11 +922,11 @@ func (c *cmdCtx) environ() []string {
 	seen := map[string]bool{}
 	for _, k := range envOrder {
 		if v := c.st.vars[k]; v != nil && v.exported {
+			seen[k] = true
 			if k == "OLDPWD" && v.val == "" {
 				continue
 			}
 			out = append(out, k+"="+v.val)
-			seen[k] = true
 		}
 	}
 	var rest []string

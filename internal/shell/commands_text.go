@@ -1133,10 +1133,14 @@ func cmdYes(c *cmdCtx) int {
 
 func cmdRev(c *cmdCtx) int {
 	ok := c.inputs(c.args, func(_ string, data []byte) {
-		for _, l := range lines(data) {
+		ls := lines(data)
+		for i, l := range ls {
 			r := []rune(l)
 			slices.Reverse(r)
-			c.print(string(r) + "\n")
+			c.print(string(r))
+			if i < len(ls)-1 || bytes.HasSuffix(data, []byte("\n")) {
+				c.print("\n")
+			}
 		}
 	})
 	return b2i(!ok)

@@ -911,7 +911,7 @@ BUG_REPORT_URL="https://gitlab.alpinelinux.org/alpine/aports/-/issues"
 			{"6.6.14-0-virt", "#1-Alpine SMP PREEMPT_DYNAMIC Fri, 26 Jan 2024 11:26:37 +0000"},
 		},
 		kernelFallback: "#1-Alpine SMP PREEMPT_DYNAMIC Fri, 26 Jan 2024 11:08:07 +0000",
-		sudoGroup:      "wheel", sshUnit: "sshd", cronSpool: "/var/spool/cron/crontabs",
+		sudoGroup:      "wheel", sshUnit: "sshd", cronSpool: "/etc/crontabs",
 		authLog: "/var/log/messages", sysLog: "/var/log/messages",
 		passwd: alpinePasswd, group: alpineGroup, shadowMode: 0o640,
 		defaultUsers: []string{"admin", "alpine", "pi", "operator1"},

@@ -43,6 +43,24 @@ type interp struct {
 	// current simple command, which a bare assignment returns.
 	substStatus int
 	forked      bool
+	visits      int
+	expanded    int
+	// peers are the source texts of the commands of the pipeline being
+	// run, which ps shows as running processes (`ps aux | grep x` lists
+	// the grep too).
+	peers []string
+	// loops is how many loops enclose the running command.
+	loops int
+}
+
+// visit charges one directory entry against the line's walk budget.
+func (in *interp) visit() bool {
+	in.visits++
+	if in.visits > MaxVisitsPerLine || in.ctx.Err() != nil {
+		in.exhausted()
+		return false
+	}
+	return true
 }
 
 // step charges one simple command against the line's budgets.
@@ -116,6 +134,14 @@ func (in *interp) runPipeline(pl *pipeline, sio stdio) int {
 	case len(pl.cmds) == 1:
 		status = in.runCommand(pl.cmds[0], sio)
 	default:
+		savedPeers := in.peers
+		in.peers = nil
+		for _, c := range pl.cmds {
+			if sc, ok := c.(*simpleCmd); ok && len(in.peers) < 16 {
+				in.peers = append(in.peers, sc.text)
+			}
+		}
+		defer func() { in.peers = savedPeers }()
 		stdin := sio.in
 		for i, c := range pl.cmds {
 			if in.flow == flowAbort {
@@ -200,6 +226,8 @@ func (in *interp) runCommand(c command, sio stdio) int {
 		}
 		return 0
 	case *forCmd:
+		in.loops++
+		defer func() { in.loops-- }()
 		items := st.pos
 		if x.inList {
 			var err error
@@ -224,6 +252,8 @@ func (in *interp) runCommand(c command, sio stdio) int {
 		}
 		return status
 	case *cforCmd:
+		in.loops++
+		defer func() { in.loops-- }()
 		if _, err := in.arith(x.init); err != nil {
 			in.report(err, rio)
 			return 1
@@ -251,6 +281,8 @@ func (in *interp) runCommand(c command, sio stdio) int {
 		}
 		return status
 	case *whileCmd:
+		in.loops++
+		defer func() { in.loops-- }()
 		status := 0
 		for i := 0; i < MaxLoopIterations && in.flow == flowNone; i++ {
 			c := in.runList(x.cond, rio)
@@ -349,6 +381,9 @@ func (in *interp) arith(expr string) (int64, error) {
 
 // report prints an expansion error the way bash does.
 func (in *interp) report(err error, sio stdio) {
+	if errors.Is(err, errBudget) {
+		return
+	}
 	fmt.Fprintf(sio.err, "%s: %s\n", in.s.shellName(), err)
 }
 
@@ -820,7 +855,7 @@ func (in *interp) runFileContent(n *node, rp string, argv []string, sio stdio) i
 		return 0
 	case bytes.HasPrefix(data, []byte("#!")):
 		first, _, _ := bytes.Cut(data, []byte("\n"))
-		interp := strings.TrimSpace(string(first[2:]))
+		interp := strings.Trim(string(first[2:]), " \t")
 		prog, _, _ := strings.Cut(interp, " ")
 		if strings.HasSuffix(prog, "\r") || strings.HasSuffix(interp, "\r") {
 			fmt.Fprintf(sio.err, "%s: %s: %s^M: bad interpreter: No such file or directory\n", s.shellName(), name, strings.TrimSuffix(prog, "\r"))
@@ -970,6 +1005,7 @@ func (in *interp) invoke(fn cmdFunc, name string, argv []string, sio stdio, text
 	}
 	defer func() {
 		if r := recover(); r != nil {
+			reportPanic(r)
 			fmt.Fprintf(sio.err, "Segmentation fault (core dumped)\n")
 			status = 139
 		}

@@ -10,8 +10,12 @@ import (
 	"unicode/utf8"
 )
 
-// errArgTooLong is returned when an expansion outgrows MaxArgs/MaxArgBytes.
-var errArgTooLong = errors.New("Argument list too long")
+// errArgTooLong is returned when an expansion outgrows MaxArgs/MaxArgBytes;
+// errBudget when the line's expansion budget is spent (already reported).
+var (
+	errArgTooLong = errors.New("Argument list too long")
+	errBudget     = errors.New("budget exhausted")
+)
 
 // maxBraceItems caps what one brace expansion may produce.
 const maxBraceItems = 1024
@@ -120,6 +124,12 @@ func (e *expander) emit() {
 
 func (e *expander) grow(n int) bool {
 	e.size += n
+	e.in.expanded += n
+	if e.in.expanded > MaxExpandPerLine {
+		e.in.exhausted()
+		e.err = errBudget
+		return false
+	}
 	if e.size > MaxArgBytes {
 		e.err = errArgTooLong
 		return false
@@ -615,7 +625,7 @@ func (in *interp) glob(pat string) []string {
 			}
 			for _, e := range ents {
 				walked++
-				if walked > MaxWalk || len(next) >= MaxGlobMatches {
+				if walked > MaxWalk || len(next) >= MaxGlobMatches || !in.visit() {
 					break
 				}
 				if strings.HasPrefix(e.name, ".") && !strings.HasPrefix(comp, ".") && !strings.HasPrefix(comp, "\\.") {

@@ -177,7 +177,7 @@ func (f *FS) buildHost() {
 // use sudo.
 func (f *FS) buildAccounts() {
 	r := newRNG(f.p.Seed, "accounts")
-	uid := 1000 + pick(r, []int{0, 0, 0, 1, 1, 2, 3, 5})
+	uid := 1000 + r.intn(25)
 	f.accts = []account{{name: "root", uid: 0, gid: 0, home: "/root", shell: f.d.loginShell, gecos: "root", sudo: true, hash: fakeHash(r)}}
 	for i, u := range f.p.Users {
 		gecos := ""
@@ -469,9 +469,9 @@ func (f *FS) buildProcs() {
 	for _, slug := range svcs {
 		for _, dm := range f.serviceDaemons(slug) {
 			pid += r.between(1, 60)
-			parent := add(dm.user, dm.comm, dm.args, 1, "Ss", r.between(9000, 900000), r.between(4000, 90000), dm.listens)
+			parent := add(dm.user, dm.comm, dm.args, 1, "Ss", r.between(9000, 300000), r.between(4000, 30000), dm.listens)
 			for _, k := range dm.children {
-				add(k.user, k.comm, k.args, parent, "S", r.between(9000, 300000), r.between(3000, 40000), k.listens)
+				add(k.user, k.comm, k.args, parent, "S", r.between(9000, 120000), r.between(3000, 20000), k.listens)
 			}
 		}
 	}
@@ -487,7 +487,9 @@ func (f *FS) buildProcs() {
 		add("root", "tmux: server", "tmux new -s main", 1, "Ss", 9000, 3900, nil)
 	}
 	for i := range ps {
-		ps[i].cpu = float64(r.intn(3)) / 10
+		if !strings.HasPrefix(ps[i].args, "[") && r.chance(30) {
+			ps[i].cpu = float64(r.between(1, 9)) / 10
+		}
 	}
 	f.procs = ps
 	f.lastPID.Store(int64(pid + r.between(800, 20000)))

@@ -16,8 +16,9 @@ const (
 	// answers as a host out of processes would.
 	MaxPipeline = 256
 
-	// MaxNesting caps how deep $(…), backticks, (…), sh -c, eval and
-	// compound commands may nest, both while parsing and while running.
+	// MaxNesting caps how deep $(…), backticks, sh -c, eval and nested
+	// shells may nest, both while parsing and while running. (Compound
+	// commands such as if, for and ( … ) may nest 32 deep.)
 	MaxNesting = 8
 
 	// MaxFuncDepth caps shell function recursion (bash's FUNCNEST), which
@@ -78,6 +79,15 @@ const (
 	// MaxWalk the directory entries one glob or find may visit.
 	MaxGlobMatches = 1024
 	MaxWalk        = 20000
+
+	// MaxVisitsPerLine caps the directory entries all the walks of one
+	// line (find, globs, du, ls -R, grep -r, including find -exec find)
+	// may visit together.
+	MaxVisitsPerLine = 200000
+
+	// MaxExpandPerLine caps the bytes one line's word expansions may
+	// produce in total (a variable doubled in a loop hits it).
+	MaxExpandPerLine = 32 << 20
 
 	// MaxHistory caps the lines kept for History and `history`.
 	MaxHistory = 2000

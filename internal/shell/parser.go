@@ -285,6 +285,10 @@ func (p *parser) parseSimple() command {
 			if len(c.words) == 1 && len(c.assigns) == 0 && len(c.redirs) == 0 && p.peek().isOp("(") {
 				name := wordText(t.w)
 				p.advance()
+				if p.peek().kind == tEOF {
+					p.fail(&syntaxError{"syntax error near unexpected token `newline'"})
+					return nil
+				}
 				p.expectOp(")")
 				if p.err != nil {
 					return nil

@@ -66,6 +66,28 @@ type Download struct {
 	At  time.Time
 }
 
+// AnswerRecorder is an optional extension of Recorder. A Recorder that
+// implements it also receives the lines typed at prompts a command asked
+// (passwords for sudo, su and passwd; confirmations such as apt's [Y/n]).
+// Those lines are not commands and are kept out of History.
+type AnswerRecorder interface {
+	Answer(a Answer)
+}
+
+// Answer is one line typed at a command's prompt.
+type Answer struct {
+	// Prompt is what was asked, e.g. "[sudo] password for ubuntu: ".
+	Prompt string
+	// Text is what was typed.
+	Text string
+	// Secret is set when the prompt did not echo (a password).
+	Secret bool
+	// Line is the command line whose command asked.
+	Line string
+	User string
+	At   time.Time
+}
+
 // Fetcher is an operator-enabled, capped downloader: it returns at most max
 // bytes of url. Outbound fetching is off unless a Fetcher is configured.
 type Fetcher func(ctx context.Context, url string, max int64) ([]byte, error)
@@ -110,17 +132,19 @@ type Session struct {
 	stack []*shellState
 	hist  []string
 	// histShown is where `history` starts after `history -c`.
-	histShown  int
-	rng        *prng
-	started    time.Time
-	sshdPID    int
-	remoteIP   string
-	remotePrt  int
-	pending    *pendingInput
-	exited     bool
-	lastBG     int
-	jobs       int
-	killed     map[int]bool
+	histShown int
+	rng       *prng
+	started   time.Time
+	sshdPID   int
+	remoteIP  string
+	remotePrt int
+	pending   *pendingInput
+	exited    bool
+	lastBG    int
+	jobs      int
+	killed    map[int]bool
+	// curLine is the line being run, which a prompt remembers.
+	curLine    string
 	sudoCached bool
 	fwRules    []string
 }
@@ -130,7 +154,9 @@ type Session struct {
 type pendingInput struct {
 	prompt string
 	echo   bool
-	answer func(s *Session, line string, out io.Writer)
+	// line is the command line that asked.
+	line   string
+	answer func(ctx context.Context, s *Session, line string, out io.Writer)
 }
 
 // shellVar is one shell variable.
@@ -302,6 +328,13 @@ func (s *Session) newShell(acct account, login bool, pid int) *shellState {
 	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	if acct.uid != 0 {
 		path = "/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"
+	}
+	switch {
+	case strings.HasPrefix(d.slug, "ubuntu"):
+		// Ubuntu's /etc/environment gives every user the sbin directories.
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games:/snap/bin"
+	case d.slug == "kali" && acct.uid != 0:
+		path = "/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games"
 	}
 	switch d.family {
 	case "rhel":
@@ -597,12 +630,18 @@ func (s *Session) Run(ctx context.Context, line string, out io.Writer) (exit boo
 	term := newCap(out, MaxRunOutput)
 	if p := s.pending; p != nil {
 		s.pending = nil
+		s.recordAnswer(Answer{Prompt: p.prompt, Text: line, Secret: !p.echo, Line: p.line, User: s.st.acct.name, At: s.cfg.Now()})
 		func() {
-			defer func() { _ = recover() }()
-			p.answer(s, line, term)
+			defer func() {
+				if r := recover(); r != nil {
+					reportPanic(r)
+				}
+			}()
+			p.answer(ctx, s, line, term)
 		}()
 		return s.exited
 	}
+	s.curLine = line
 	if strings.TrimSpace(line) != "" {
 		if len(s.hist) >= MaxHistory {
 			s.hist = slices.Delete(s.hist, 0, 1)
@@ -616,6 +655,7 @@ func (s *Session) Run(ctx context.Context, line string, out io.Writer) (exit boo
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
+				reportPanic(r)
 				s.st.status = 1
 			}
 		}()
@@ -631,6 +671,17 @@ func (s *Session) Run(ctx context.Context, line string, out io.Writer) (exit boo
 		s.endShell(term)
 	}
 	return s.exited
+}
+
+// onPanic, when set (by tests and fuzz targets), sees every panic the
+// session recovered from, so they fail loudly there while a live session
+// carries on.
+var onPanic func(v any)
+
+func reportPanic(v any) {
+	if onPanic != nil {
+		onPanic(v)
+	}
 }
 
 // shellName is how the shell names itself in errors: "bash", or "-ash"
@@ -685,6 +736,15 @@ func (s *Session) record(c Command) {
 	s.cfg.Recorder.Command(c)
 }
 
+func (s *Session) recordAnswer(a Answer) {
+	ar, ok := s.cfg.Recorder.(AnswerRecorder)
+	if !ok {
+		return
+	}
+	defer func() { _ = recover() }()
+	ar.Answer(a)
+}
+
 func (s *Session) recordDownload(d Download) {
 	if s.cfg.Recorder == nil {
 		return
@@ -717,8 +777,9 @@ func (s *Session) sleep(ctx context.Context, d time.Duration) {
 func (s *Session) ask(prompts []string, echo []bool, done func(in *interp, answers []string)) {
 	var answers []string
 	var step func(i int)
+	origin := s.curLine
 	step = func(i int) {
-		s.pending = &pendingInput{prompt: prompts[i], echo: echo[i], answer: func(s *Session, line string, out io.Writer) {
+		s.pending = &pendingInput{prompt: prompts[i], echo: echo[i], line: origin, answer: func(ctx context.Context, s *Session, line string, out io.Writer) {
 			answers = append(answers, line)
 			if !echo[i] {
 				io.WriteString(out, "\n")
@@ -727,13 +788,14 @@ func (s *Session) ask(prompts []string, echo []bool, done func(in *interp, answe
 				step(i + 1)
 				return
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), MaxRunTime)
+			ctx, cancel := context.WithTimeout(ctx, MaxRunTime)
 			defer cancel()
 			cw, ok := out.(*capWriter)
 			if !ok {
 				cw = newCap(out, MaxRunOutput)
 			}
-			in := &interp{s: s, ctx: ctx, line: line, term: cw}
+			s.curLine = origin
+			in := &interp{s: s, ctx: ctx, line: origin, term: cw}
 			done(in, answers)
 			if in.flow == flowExit {
 				s.endShell(cw)

@@ -138,6 +138,13 @@ func (f *FS) buildTree() *node {
 			b.dir(l, 0o755, 0, 0)
 		}
 	}
+	switch d.family {
+	case "debian":
+		b.dir("/var/spool/cron/crontabs", 0o1730|fs.ModeSticky, 0, 106)
+	case "alpine":
+	default:
+		b.dir("/var/spool/cron", 0o700, 0, 0)
+	}
 	b.link("/var/run", "../run")
 	b.link("/var/lock", "../run/lock")
 
@@ -390,7 +397,12 @@ func (f *FS) buildEtc(b *builder, r *prng, install time.Time) {
 		b.etc("/etc/crontab", systemCrontab(d))
 	}
 	b.etc("/etc/fstab", f.fstab())
-	b.etc("/etc/environment", "PATH=\"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n")
+	if strings.HasPrefix(p.Distro, "ubuntu") {
+		b.etc("/etc/environment", "PATH=\"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/games:/usr/local/games:/snap/bin\"\n")
+		b.dir("/snap/bin", 0o755, 0, 0)
+	} else {
+		b.etc("/etc/environment", "PATH=\"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n")
+	}
 	sudoersText := "#\n# This file MUST be edited with the 'visudo' command as root.\n#\nDefaults\tenv_reset\nDefaults\tmail_badpass\nDefaults\tsecure_path=\"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n\n# User privilege specification\nroot\tALL=(ALL:ALL) ALL\n\n"
 	if d.sudoGroup == "sudo" {
 		sudoersText += "# Allow members of group sudo to execute any command\n%sudo\tALL=(ALL:ALL) ALL\n\n@includedir /etc/sudoers.d\n"

@@ -11,13 +11,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/decnet/decnet/internal/bus"
+	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/services"
 	"github.com/decnet/decnet/internal/services/terminal"
 	"github.com/decnet/decnet/internal/shell"
@@ -79,10 +82,11 @@ type Ended struct {
 func New(env *services.Env, conn *services.Session, user string) *Session {
 	s := &Session{env: env, conn: conn, user: user}
 	s.sh = shell.NewSession(shell.Config{
-		FS:       env.FS,
-		Persona:  Persona(env),
-		User:     user,
-		Recorder: s,
+		FS:         env.FS,
+		Persona:    Persona(env),
+		User:       user,
+		Recorder:   s,
+		RemoteAddr: net.JoinHostPort(conn.SrcIP, strconv.Itoa(conn.SrcPort)),
 	})
 	return s
 }
@@ -124,11 +128,13 @@ func (s *Session) Cast() *terminal.Cast { return s.cast }
 
 // Interactive runs the prompt loop on term until the user exits, the
 // client goes away or ctx ends.
-func (s *Session) Interactive(ctx context.Context, term *terminal.Terminal, banner string) {
+func (s *Session) Interactive(ctx context.Context, term *terminal.Terminal, banner string, echo bool) {
 	if banner != "" {
 		term.WriteString(banner)
 	}
 	for ctx.Err() == nil {
+		// A pending sudo/su/passwd question hides what is typed.
+		term.SetEcho(echo && s.sh.Echo())
 		line, err := term.ReadLine(s.sh.Prompt())
 		if errors.Is(err, terminal.ErrInterrupt) {
 			continue
@@ -178,9 +184,37 @@ func (s *Session) Command(c shell.Command) {
 
 // Download implements shell.Recorder: a download_attempt event.
 func (s *Session) Download(d shell.Download) {
-	s.conn.Emit("download_attempt", map[string]string{
-		"url": d.URL, "host": d.Host, "path": d.Path, "tool": d.Tool, "command": d.Command,
-	}, d.Tool+" "+d.URL)
+	f := map[string]string{"url": d.URL, "host": d.Host, "path": d.Path, "tool": d.Tool, "command": d.Command}
+	if d.Size > 0 {
+		f["size"] = strconv.FormatInt(d.Size, 10)
+	}
+	if d.Err != "" {
+		f["error"] = d.Err
+	}
+	s.conn.Emit("download_attempt", f, d.Tool+" "+d.URL)
+}
+
+// Answer implements shell.AnswerRecorder: a password typed at a sudo, su
+// or passwd prompt inside the session is a credential the intruder holds
+// (or is setting), recorded like any other with outcome "observed".
+func (s *Session) Answer(a shell.Answer) {
+	if !a.Secret {
+		s.conn.Emit("prompt_answer", map[string]string{"prompt": a.Prompt, "answer": a.Text, "line": a.Line, "user": a.User}, a.Prompt)
+		return
+	}
+	f := services.CredentialFields(map[string]string{"prompt": a.Prompt, "line": a.Line, "method": promptMethod(a.Line)},
+		a.User, []byte(a.Text), services.KindPlaintext, model.OutcomeObserved)
+	s.conn.Emit("password_prompt", f, "password typed at "+a.Prompt)
+}
+
+// promptMethod names the command that asked for a password.
+func promptMethod(line string) string {
+	for _, m := range []string{"sudo", "su", "passwd", "chpasswd", "adduser", "useradd"} {
+		if strings.Contains(line, m) {
+			return m
+		}
+	}
+	return "prompt"
 }
 
 // End closes the transcript, emits session_recorded and publishes

@@ -220,7 +220,7 @@ func (s *session) shell(ctx context.Context) int {
 	} else {
 		term.SetRaw()
 	}
-	ls.Interactive(ctx, term, banner)
+	ls.Interactive(ctx, term, banner, pty)
 	return 0
 }
 

@@ -140,7 +140,7 @@ func (h *handler) ServeConn(ctx context.Context, c *services.Conn) {
 	rec := &recorder{r: opts, w: out, cast: cast}
 	sh := terminal.New(rec, rec)
 	sh.SetMaxLine(c.Limits().MaxLine)
-	ls.Interactive(ctx, sh, h.motd())
+	ls.Interactive(ctx, sh, h.motd(), true)
 	ls.End(ctx)
 	h.closed(c, opts, "session ended")
 }

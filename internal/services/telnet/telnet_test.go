@@ -142,3 +142,34 @@ func TestBinaryGarbageIsBoundedAndTheServiceStaysUp(t *testing.T) {
 		t.Errorf("%d protocol errors (a panic was recovered)", n)
 	}
 }
+
+func TestPasswordTypedAtSuIsACredentialAndIsNotEchoed(t *testing.T) {
+	addr, evs := serveTelnet(t)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	readUntil(t, c, r, "login: ")
+	io.WriteString(c, "ubuntu\r\n")
+	readUntil(t, c, r, "Password: ")
+	io.WriteString(c, "admin\r\n")
+	readUntil(t, c, r, "$ ")
+	io.WriteString(c, "su -\r\n")
+	readUntil(t, c, r, "Password: ")
+	io.WriteString(c, "S3cr3t-sudo\r\n")
+	out := readUntil(t, c, r, "$ ")
+	if strings.Contains(out, "S3cr3t-sudo") {
+		t.Errorf("the sudo password was echoed: %q", out)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(evs.ofType("password_prompt")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	got := evs.ofType("password_prompt")
+	if len(got) != 1 || got[0].Fields["secret_printable"] != "S3cr3t-sudo" || got[0].Fields["method"] != "su" ||
+		got[0].Fields["outcome"] != model.OutcomeObserved || got[0].Fields["principal"] != "ubuntu" {
+		t.Fatalf("password_prompt events %v", got)
+	}
+}
