@@ -252,14 +252,27 @@ func orDash(s string) string {
 	return s
 }
 
-func newServicesCmd() *cobra.Command {
+// listCmd is a command that prints one table.
+func listCmd(use, short string, header []string, rows func() [][]string) *cobra.Command {
 	return &cobra.Command{
-		Use:   "services",
-		Short: "List the emulated services and their ports",
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERVICE\tPORTS\tCONFIG KEYS\tDESCRIPTION")
+			fmt.Fprintln(tw, strings.Join(header, "\t"))
+			for _, r := range rows() {
+				fmt.Fprintln(tw, strings.Join(r, "\t"))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func newServicesCmd() *cobra.Command {
+	return listCmd("services", "List the emulated services and their ports",
+		[]string{"SERVICE", "PORTS", "CONFIG KEYS", "DESCRIPTION"}, func() [][]string {
+			var rows [][]string
 			for _, s := range services.All() {
 				var ports, keys []string
 				for _, p := range s.Ports(s.Schema().Resolve(nil)) {
@@ -268,42 +281,29 @@ func newServicesCmd() *cobra.Command {
 				for _, f := range s.Schema() {
 					keys = append(keys, f.Key)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name(), strings.Join(ports, ","), strings.Join(keys, ","), s.Description())
+				rows = append(rows, []string{s.Name(), strings.Join(ports, ","), strings.Join(keys, ","), s.Description()})
 			}
-			return tw.Flush()
-		},
-	}
+			return rows
+		})
 }
 
 func newArchetypesCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "archetypes",
-		Short: "List decky archetypes (persona, services, distros, OS family)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ARCHETYPE\tNAME\tSERVICES\tDISTROS\tOS")
+	return listCmd("archetypes", "List decky archetypes (persona, services, distros, OS family)",
+		[]string{"ARCHETYPE", "NAME", "SERVICES", "DISTROS", "OS"}, func() [][]string {
+			var rows [][]string
 			for _, a := range decky.Archetypes() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Slug, a.Name, strings.Join(a.Services, ","),
-					strings.Join(a.PreferredDistros, ","), a.NmapOS)
+				rows = append(rows, []string{a.Slug, a.Name, strings.Join(a.Services, ","), strings.Join(a.PreferredDistros, ","), a.NmapOS})
 			}
-			return tw.Flush()
-		},
-	}
+			return rows
+		})
 }
 
 func newDistrosCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "distros",
-		Short: "List distro personas",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DISTRO\tNAME\tIMAGE\tHOSTNAMES")
-			for _, d := range decky.Distros() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Slug, d.Display, d.Image, d.HostnameStyle)
-			}
-			return tw.Flush()
-		},
-	}
+	return listCmd("distros", "List distro personas", []string{"DISTRO", "NAME", "IMAGE", "HOSTNAMES"}, func() [][]string {
+		var rows [][]string
+		for _, d := range decky.Distros() {
+			rows = append(rows, []string{d.Slug, d.Display, d.Image, d.HostnameStyle})
+		}
+		return rows
+	})
 }

@@ -46,13 +46,19 @@ func testConfig(t *testing.T, extra map[string]string) config.Config {
 	return cfg
 }
 
-// startApp runs an App until the test ends.
+// startApp runs an App without the demo fleet until the test ends. The
+// demo fleet has its own tests; elsewhere it would only slow the start down
+// and compete for the same loopback ports.
 func startApp(t *testing.T, cfg config.Config) (*App, *bytes.Buffer) {
 	t.Helper()
 	out := &syncBuffer{}
-	// The demo fleet has its own tests; elsewhere it would only slow the
-	// start down and compete for the same loopback ports.
-	a, err := New(cfg, Options{Out: out, NoDemo: true})
+	return startAppWith(t, cfg, Options{Out: out, NoDemo: true}), &out.Buffer
+}
+
+// startAppWith runs an App with o until the test ends.
+func startAppWith(t *testing.T, cfg config.Config, o Options) *App {
+	t.Helper()
+	a, err := New(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +72,7 @@ func startApp(t *testing.T, cfg config.Config) (*App, *bytes.Buffer) {
 			t.Errorf("stop: %v", err)
 		}
 	})
-	return a, &out.Buffer
+	return a
 }
 
 type syncBuffer struct {

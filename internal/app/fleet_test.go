@@ -38,22 +38,8 @@ func startDemo(t *testing.T, subnet string) (*App, map[string]fleet.Status) {
 
 func startDemoWith(t *testing.T, subnet string, extra map[string]string) (*App, map[string]fleet.Status) {
 	t.Helper()
-	cfg := testConfig(t, extra)
 	out := &syncBuffer{}
-	a, err := New(cfg, Options{Out: out, DemoSubnet: subnet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := a.Stop(ctx); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	})
+	a := startAppWith(t, testConfig(t, extra), Options{Out: out, DemoSubnet: subnet})
 	sts, err := a.fleet.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -6,37 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/services/servicetest"
 )
-
-// recorder collects emitted events.
-type recorder struct {
-	mu  sync.Mutex
-	evs []model.Event
-}
-
-func (r *recorder) PublishEventAsync(ev model.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.evs = append(r.evs, ev)
-	return nil
-}
-
-func (r *recorder) ofType(typ string) []model.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []model.Event
-	for _, ev := range r.evs {
-		if ev.EventType == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -54,13 +29,13 @@ type handlerFunc func(ctx context.Context, c *Conn)
 
 func (f handlerFunc) ServeConn(ctx context.Context, c *Conn) { f(ctx, c) }
 
-func startServe(t *testing.T, h Handler, lim Limits) (addr string, rec *recorder, stop func()) {
+func startServe(t *testing.T, h Handler, lim Limits) (addr string, rec *servicetest.Events, stop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec = &recorder{}
+	rec = &servicetest.Events{}
 	env := &Env{
 		Decky:   model.Decky{Name: "decky-01", IP: "127.0.0.1"},
 		Emitter: NewEmitter("echo", EmitterOptions{Publisher: rec, Decky: "decky-01", IP: "127.0.0.1"}),
@@ -88,8 +63,8 @@ func TestServeStampsEventsWithDeckyServiceAndSession(t *testing.T) {
 	local := c.LocalAddr().(*net.TCPAddr)
 	io.Copy(io.Discard, c)
 	c.Close()
-	waitFor(t, "hello event", func() bool { return len(rec.ofType("hello")) == 1 })
-	ev := rec.ofType("hello")[0]
+	waitFor(t, "hello event", func() bool { return len(rec.OfType("hello")) == 1 })
+	ev := rec.OfType("hello")[0]
 	if ev.Decky != "decky-01" || ev.Service != "echo" || ev.SrcIP != "127.0.0.1" || ev.SrcPort != local.Port ||
 		ev.DstIP != "127.0.0.1" || ev.DstPort == 0 || ev.SessionID == "" || ev.ID == "" || ev.TS.IsZero() || ev.Fields["k"] != "v" {
 		t.Errorf("event %+v", ev)
@@ -108,8 +83,8 @@ func TestPanicInAHandlerCostsOnlyItsConnection(t *testing.T) {
 	bad, _ := net.Dial("tcp", addr)
 	bad.Write([]byte("boom\n"))
 	io.Copy(io.Discard, bad)
-	waitFor(t, "protocol_error", func() bool { return len(rec.ofType("protocol_error")) == 1 })
-	if got := rec.ofType("protocol_error")[0].Fields["error"]; got != "panic: hostile input" {
+	waitFor(t, "protocol_error", func() bool { return len(rec.OfType("protocol_error")) == 1 })
+	if got := rec.OfType("protocol_error")[0].Fields["error"]; got != "panic: hostile input" {
 		t.Errorf("error field %q", got)
 	}
 	good, _ := net.Dial("tcp", addr)
@@ -145,8 +120,8 @@ func TestPerAddressCapRefusesAndReportsOncePerSecond(t *testing.T) {
 			t.Errorf("refused connection read: %v, want EOF", err)
 		}
 	}
-	waitFor(t, "connection_refused", func() bool { return len(rec.ofType("connection_refused")) >= 1 })
-	if n := len(rec.ofType("connection_refused")); n != 1 {
+	waitFor(t, "connection_refused", func() bool { return len(rec.OfType("connection_refused")) >= 1 })
+	if n := len(rec.OfType("connection_refused")); n != 1 {
 		t.Errorf("%d connection_refused events for 3 refusals within a second, want 1", n)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,51 +19,13 @@ import (
 	"github.com/decnet/decnet/internal/decky"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/services"
+	"github.com/decnet/decnet/internal/services/servicetest"
 	"github.com/decnet/decnet/internal/shell"
 	"github.com/decnet/decnet/internal/testenv"
 )
 
-// events collects what the service emits.
-type events struct {
-	mu  sync.Mutex
-	evs []model.Event
-}
-
-func (e *events) PublishEventAsync(ev model.Event) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.evs = append(e.evs, ev)
-	return nil
-}
-
-func (e *events) ofType(typ string) []model.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []model.Event
-	for _, ev := range e.evs {
-		if ev.EventType == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-func waitEvents(t *testing.T, e *events, typ string, n int) []model.Event {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if got := e.ofType(typ); len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d %s events, want %d", len(e.ofType(typ)), typ, n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // serveSSH runs the ssh service of one decky on a loopback port.
-func serveSSH(t *testing.T, lim services.Limits) (addr string, evs *events, q *services.Quarantine) {
+func serveSSH(t *testing.T, lim services.Limits) (addr string, evs *servicetest.Events, q *services.Quarantine) {
 	t.Helper()
 	dir := t.TempDir()
 	d := model.Decky{Name: "decky-01", Hostname: "SRV-ALPHA-42", Distro: "ubuntu22", NmapOS: "linux", Seed: 42, IP: "127.0.0.1"}
@@ -76,7 +37,7 @@ func serveSSH(t *testing.T, lim services.Limits) (addr string, evs *events, q *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs = &events{}
+	evs = &servicetest.Events{}
 	env := &services.Env{
 		Decky:      d,
 		Config:     Service{}.Schema().Resolve(map[string]string{"weak_passwords": "none"}),
@@ -142,7 +103,7 @@ func TestStalledHandshakesDoNotDelayOtherLogins(t *testing.T) {
 	if err != nil || string(out) != "hi\n0\n" {
 		t.Errorf("exec output %q, %v", out, err)
 	}
-	a := waitEvents(t, evs, "auth_attempt", 1)[0]
+	a := evs.Wait(t, "auth_attempt", 1)[0]
 	if a.Fields["outcome"] != "success" || a.Fields["hassh"] == "" || !strings.HasPrefix(a.Fields["client_version"], "SSH-2.0-Go") {
 		t.Errorf("auth_attempt fields %v", a.Fields)
 	}
@@ -164,7 +125,7 @@ func TestEveryAuthMethodIsRecorded(t *testing.T) {
 	if err == nil {
 		t.Fatal("login with wrong credentials succeeded")
 	}
-	attempts := waitEvents(t, evs, "auth_attempt", 3)
+	attempts := evs.Wait(t, "auth_attempt", 3)
 	byMethod := map[string]map[string]string{}
 	for _, a := range attempts {
 		byMethod[a.Fields["method"]] = a.Fields
@@ -194,7 +155,7 @@ func TestPortForwardsAreRecordedAndRefused(t *testing.T) {
 	if _, err := client.Listen("tcp", "0.0.0.0:8080"); err == nil {
 		t.Error("tcpip-forward was allowed")
 	}
-	fw := waitEvents(t, evs, "port_forward_request", 2)
+	fw := evs.Wait(t, "port_forward_request", 2)
 	if fw[0].Fields["dest_host"] != "10.0.0.5" || fw[0].Fields["dest_port"] != "3389" || fw[1].Fields["bind_port"] != "8080" {
 		t.Errorf("forward events %v / %v", fw[0].Fields, fw[1].Fields)
 	}
@@ -217,7 +178,7 @@ func TestUploadsOverSCPAndSFTPAreQuarantined(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("scp %s: %v\n%s", mode, err, out)
 		}
-		got := waitEvents(t, evs, "file_captured", i+1)[i]
+		got := evs.Wait(t, "file_captured", i+1)[i]
 		if got.Fields["sha256"] != hex.EncodeToString(sum[:]) || got.Fields["orig_path"] != "/tmp/m.sh" || got.Fields["size"] != "41" {
 			t.Errorf("%s file_captured %v", mode, got.Fields)
 		}
@@ -255,7 +216,7 @@ func TestMalformedPacketsNeverCrashTheService(t *testing.T) {
 		t.Fatalf("login after malformed clients: %v", err)
 	}
 	client.Close()
-	if n := len(evs.ofType("protocol_error")); n != 0 {
+	if n := len(evs.OfType("protocol_error")); n != 0 {
 		t.Errorf("%d protocol errors (a panic was recovered)", n)
 	}
 }

@@ -9,44 +9,20 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/services"
+	"github.com/decnet/decnet/internal/services/servicetest"
 	"github.com/decnet/decnet/internal/shell"
 )
 
-type events struct {
-	mu  sync.Mutex
-	evs []model.Event
-}
-
-func (e *events) PublishEventAsync(ev model.Event) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.evs = append(e.evs, ev)
-	return nil
-}
-
-func (e *events) ofType(typ string) []model.Event {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var out []model.Event
-	for _, ev := range e.evs {
-		if ev.EventType == typ {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-func serveTelnet(t *testing.T) (string, *events) {
+func serveTelnet(t *testing.T) (string, *servicetest.Events) {
 	t.Helper()
 	failDelay = 0
 	d := model.Decky{Name: "cam-01", Hostname: "cam-42", Distro: "alpine", NmapOS: "embedded", Seed: 9, IP: "127.0.0.1"}
-	evs := &events{}
+	evs := &servicetest.Events{}
 	q, err := services.OpenQuarantine(t.TempDir(), 0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +88,7 @@ func TestLoginPromptFollowsBusyboxNegotiation(t *testing.T) {
 	if out := readUntil(t, c, r, "cam-42:~# "); !strings.Contains(out, "42") {
 		t.Errorf("command output %q", out)
 	}
-	if a := evs.ofType("auth_attempt"); len(a) != 1 || a[0].Fields["outcome"] != "success" {
+	if a := evs.OfType("auth_attempt"); len(a) != 1 || a[0].Fields["outcome"] != "success" {
 		t.Errorf("auth attempts %v", a)
 	}
 }
@@ -138,7 +114,7 @@ func TestBinaryGarbageIsBoundedAndTheServiceStaysUp(t *testing.T) {
 	}
 	defer c.Close()
 	readUntil(t, c, bufio.NewReader(c), "login: ")
-	if n := len(evs.ofType("protocol_error")); n != 0 {
+	if n := len(evs.OfType("protocol_error")); n != 0 {
 		t.Errorf("%d protocol errors (a panic was recovered)", n)
 	}
 }
@@ -163,11 +139,7 @@ func TestPasswordTypedAtSuIsACredentialAndIsNotEchoed(t *testing.T) {
 	if strings.Contains(out, "S3cr3t-sudo") {
 		t.Errorf("the sudo password was echoed: %q", out)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(evs.ofType("password_prompt")) == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	got := evs.ofType("password_prompt")
+	got := evs.Wait(t, "password_prompt", 1)
 	if len(got) != 1 || got[0].Fields["secret_printable"] != "S3cr3t-sudo" || got[0].Fields["method"] != "su" ||
 		got[0].Fields["outcome"] != model.OutcomeObserved || got[0].Fields["principal"] != "ubuntu" {
 		t.Fatalf("password_prompt events %v", got)
