@@ -1,4 +1,4 @@
-package services
+package services_test
 
 import (
 	"bufio"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/services"
 	"github.com/decnet/decnet/internal/services/servicetest"
 )
 
@@ -25,20 +26,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // handlerFunc adapts a function to Handler.
-type handlerFunc func(ctx context.Context, c *Conn)
+type handlerFunc func(ctx context.Context, c *services.Conn)
 
-func (f handlerFunc) ServeConn(ctx context.Context, c *Conn) { f(ctx, c) }
+func (f handlerFunc) ServeConn(ctx context.Context, c *services.Conn) { f(ctx, c) }
 
-func startServe(t *testing.T, h Handler, lim Limits) (addr string, rec *servicetest.Events, stop func()) {
+func startServe(t *testing.T, h services.Handler, lim services.Limits) (addr string, rec *servicetest.Events, stop func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec = &servicetest.Events{}
-	env := &Env{
+	env := &services.Env{
 		Decky:   model.Decky{Name: "decky-01", IP: "127.0.0.1"},
-		Emitter: NewEmitter("echo", EmitterOptions{Publisher: rec, Decky: "decky-01", IP: "127.0.0.1"}),
+		Emitter: services.NewEmitter("echo", services.EmitterOptions{Publisher: rec, Decky: "decky-01", IP: "127.0.0.1"}),
 		Limits:  lim,
 		Logger:  slog.New(slog.DiscardHandler),
 	}
@@ -46,15 +47,15 @@ func startServe(t *testing.T, h Handler, lim Limits) (addr string, rec *servicet
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		Serve(ctx, ln, h, env)
+		services.Serve(ctx, ln, h, env)
 	}()
 	return ln.Addr().String(), rec, func() { cancel(); <-done }
 }
 
 func TestServeStampsEventsWithDeckyServiceAndSession(t *testing.T) {
-	addr, rec, stop := startServe(t, handlerFunc(func(ctx context.Context, c *Conn) {
+	addr, rec, stop := startServe(t, handlerFunc(func(ctx context.Context, c *services.Conn) {
 		c.Emit("hello", map[string]string{"k": "v"}, "hi")
-	}), Limits{})
+	}), services.Limits{})
 	defer stop()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -72,13 +73,13 @@ func TestServeStampsEventsWithDeckyServiceAndSession(t *testing.T) {
 }
 
 func TestPanicInAHandlerCostsOnlyItsConnection(t *testing.T) {
-	addr, rec, stop := startServe(t, handlerFunc(func(ctx context.Context, c *Conn) {
+	addr, rec, stop := startServe(t, handlerFunc(func(ctx context.Context, c *services.Conn) {
 		line, _ := bufio.NewReader(c).ReadString('\n')
 		if line == "boom\n" {
 			panic("hostile input")
 		}
 		c.Write([]byte("ok\n"))
-	}), Limits{})
+	}), services.Limits{})
 	defer stop()
 	bad, _ := net.Dial("tcp", addr)
 	bad.Write([]byte("boom\n"))
@@ -97,12 +98,12 @@ func TestPanicInAHandlerCostsOnlyItsConnection(t *testing.T) {
 
 func TestPerAddressCapRefusesAndReportsOncePerSecond(t *testing.T) {
 	release := make(chan struct{})
-	addr, rec, stop := startServe(t, handlerFunc(func(ctx context.Context, c *Conn) {
+	addr, rec, stop := startServe(t, handlerFunc(func(ctx context.Context, c *services.Conn) {
 		select {
 		case <-release:
 		case <-ctx.Done():
 		}
-	}), Limits{MaxConnsPerIP: 2})
+	}), services.Limits{MaxConnsPerIP: 2})
 	defer stop()
 	defer close(release)
 	var conns []net.Conn
@@ -128,11 +129,11 @@ func TestPerAddressCapRefusesAndReportsOncePerSecond(t *testing.T) {
 
 func TestIdleAndPhaseDeadlinesCloseStalledClients(t *testing.T) {
 	errs := make(chan error, 2)
-	addr, _, stop := startServe(t, handlerFunc(func(ctx context.Context, c *Conn) {
+	addr, _, stop := startServe(t, handlerFunc(func(ctx context.Context, c *services.Conn) {
 		c.SetPhaseDeadline(50 * time.Millisecond)
 		_, err := c.Read(make([]byte, 1))
 		errs <- err
-	}), Limits{IdleTimeout: time.Hour})
+	}), services.Limits{IdleTimeout: time.Hour})
 	defer stop()
 	c, _ := net.Dial("tcp", addr)
 	defer c.Close()
@@ -147,9 +148,9 @@ func TestIdleAndPhaseDeadlinesCloseStalledClients(t *testing.T) {
 }
 
 func TestShutdownClosesOpenConnections(t *testing.T) {
-	addr, _, stop := startServe(t, handlerFunc(func(ctx context.Context, c *Conn) {
+	addr, _, stop := startServe(t, handlerFunc(func(ctx context.Context, c *services.Conn) {
 		io.Copy(io.Discard, c)
-	}), Limits{})
+	}), services.Limits{})
 	c, _ := net.Dial("tcp", addr)
 	defer c.Close()
 	c.Write([]byte("x"))

@@ -1,13 +1,17 @@
 // Package servicetest holds what service tests share: a publisher that
-// keeps the events a service emits, so tests can wait for and inspect them.
+// keeps the events a service emits, so tests can wait for and inspect them,
+// and a loopback server for a service handler.
 package servicetest
 
 import (
+	"context"
+	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/services"
 )
 
 // Events records published events; it satisfies services.Publisher.
@@ -51,4 +55,22 @@ func (e *Events) Wait(t testing.TB, typ string, n int) []model.Event {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Serve runs h with env on a fresh 127.0.0.1 port until the test ends and
+// returns the address.
+func Serve(t testing.TB, h services.Handler, env *services.Env) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		services.Serve(ctx, ln, h, env)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String()
 }

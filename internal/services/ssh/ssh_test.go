@@ -2,7 +2,6 @@ package ssh
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -52,18 +51,8 @@ func serveSSH(t *testing.T, lim services.Limits) (addr string, evs *servicetest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		services.Serve(ctx, ln, h, env)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), evs, q
+	addr = servicetest.Serve(t, h, env)
+	return addr, evs, q
 }
 
 func clientConfig(user string, auth ...gossh.AuthMethod) *gossh.ClientConfig {

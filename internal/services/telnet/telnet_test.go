@@ -3,7 +3,6 @@ package telnet
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"io"
 	"log/slog"
@@ -39,18 +38,8 @@ func serveTelnet(t *testing.T) (string, *servicetest.Events) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		services.Serve(ctx, ln, h, env)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), evs
+	addr := servicetest.Serve(t, h, env)
+	return addr, evs
 }
 
 // readUntil reads from r until the output contains want.
