@@ -167,11 +167,7 @@ func newTeardownCmd(g *globalFlags) *cobra.Command {
 			if all == (name != "") {
 				return errors.New("say which deckies: --all, or --id NAME")
 			}
-			cfg, err := config.FromEnvironment(g.configPath)
-			if err != nil {
-				return err
-			}
-			st, _, err := openStore(cmd.Context(), cfg)
+			st, err := openConfiguredStore(cmd, g)
 			if err != nil {
 				return err
 			}
@@ -213,11 +209,7 @@ func newStatusCmd(g *globalFlags) *cobra.Command {
 		Short: "Show the fleet: deckies, addresses, services and state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.FromEnvironment(g.configPath)
-			if err != nil {
-				return err
-			}
-			st, _, err := openStore(cmd.Context(), cfg)
+			st, err := openConfiguredStore(cmd, g)
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/decnet/decnet/internal/config"
 	"github.com/decnet/decnet/internal/store/sqlstore"
 )
@@ -27,4 +29,15 @@ func openStore(ctx context.Context, cfg config.Config) (*sqlstore.Store, string,
 		return nil, "", fmt.Errorf("migration failed: %v", err)
 	}
 	return s, dsn, nil
+}
+
+// openConfiguredStore loads the host configuration named by the global
+// flags and opens its store.
+func openConfiguredStore(cmd *cobra.Command, g *globalFlags) (*sqlstore.Store, error) {
+	cfg, err := config.FromEnvironment(g.configPath)
+	if err != nil {
+		return nil, err
+	}
+	st, _, err := openStore(cmd.Context(), cfg)
+	return st, err
 }
