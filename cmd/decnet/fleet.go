@@ -142,6 +142,12 @@ func runDeploy(cmd *cobra.Command, g *globalFlags, f *deployFlags) error {
 		}
 		return err
 	}
+	// Host keys are made now, not when decnet starts serving the deckies:
+	// RSA keys take a few hundred milliseconds each.
+	fmt.Fprintf(out, "generating host keys for %d deckies…\n", len(plan.Deckies))
+	if err := decky.PrepareKeys(cfg.DataDir, plan.Deckies); err != nil {
+		return fmt.Errorf("the deckies are recorded but their keys could not be made (decnet up will retry): %v", err)
+	}
 	fmt.Fprintf(out, "%d deckies added to the fleet; a running decnet serves them within seconds, otherwise run: decnet up\n", len(plan.Deckies))
 	return nil
 }

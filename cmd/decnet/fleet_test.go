@@ -22,6 +22,12 @@ func TestDeployStatusTeardownRoundTrip(t *testing.T) {
 	if out, err := runCLI(t, env, "deploy", "-n", "2", "--services", "ssh,telnet", "--subnet", "127.82.0.0/24"); err != nil {
 		t.Fatalf("deploy: %v\n%s", err, out)
 	}
+	// Keys are made at deploy time, so decnet up does not wait for them.
+	for _, name := range []string{"decky-01", "decky-02"} {
+		if _, err := os.Stat(filepath.Join(env["DECNET_DATA_DIR"], "deckies", name, "ssh_host_rsa_key")); err != nil {
+			t.Errorf("deploy made no RSA host key for %s: %v", name, err)
+		}
+	}
 	out, err = runCLI(t, env, "status")
 	if err != nil {
 		t.Fatal(err)

@@ -19,10 +19,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/decnet/decnet/internal/model"
 )
 
 // Key store layout under <dataDir>/deckies/<name>/, named like OpenSSH's so
@@ -341,4 +345,43 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+// KeysFor loads or creates the keys of d: host keys, and a certificate for
+// its hostname and address. The fleet and `decnet deploy` both call it, so
+// the certificate they make is the same.
+func KeysFor(dataDir string, d model.Decky) (*Keys, error) {
+	var ips []net.IP
+	if ip := net.ParseIP(d.IP); ip != nil {
+		ips = []net.IP{ip}
+	}
+	return LoadOrCreateKeys(dataDir, d.Name, d.Hostname, ips, []string{d.Hostname})
+}
+
+// PrepareKeys creates the keys of every decky in ds that has none yet,
+// several at a time. RSA key generation takes a few hundred milliseconds a
+// decky; doing it when a fleet is planned keeps it out of `decnet up`'s
+// start.
+func PrepareKeys(dataDir string, ds []model.Decky) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		sem  = make(chan struct{}, runtime.GOMAXPROCS(0))
+	)
+	for _, d := range ds {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if _, err := KeysFor(dataDir, d); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -207,7 +207,9 @@ func PlanFleet(o PlanOptions) (Plan, error) {
 			}
 		}
 		if len(services) == 0 && len(o.Services) > 0 {
-			services = slices.Clone(o.Services)
+			// A repeated name would bind the same ports twice; the INI
+			// path drops repeats the same way.
+			services = dedupe(o.Services)
 		}
 		if len(services) == 0 && cliArch != nil {
 			if services, err = archetypeServices(s.name, *cliArch, o.Catalog, &plan.Warnings); err != nil {
@@ -585,4 +587,15 @@ func FormatPlan(w io.Writer, ds []model.Decky) error {
 			firstNonEmpty(d.Archetype, "-"), d.NmapOS, strings.Join(d.Services, ","))
 	}
 	return tw.Flush()
+}
+
+// dedupe returns names without repeats, in first-seen order.
+func dedupe(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -390,3 +390,10 @@ printer-1  127.77.0.3  nova-17      alpine  printer    embedded  snmp
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestPlanDropsRepeatedServices(t *testing.T) {
+	p := mustPlan(t, PlanOptions{Count: 1, Services: []string{"ssh", "ssh", "telnet", "ssh"}})
+	if got := p.Deckies[0].Services; !slices.Equal(got, []string{"ssh", "telnet"}) {
+		t.Errorf("services %v, want each once", got)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -176,8 +175,7 @@ func (r *Runtime) start(ctx context.Context, d model.Decky) (*running, error) {
 		return run, fmt.Errorf("decky %s: %w", d.Name, err)
 	}
 	run.binder = b
-	ip := net.ParseIP(d.IP)
-	keys, err := decky.LoadOrCreateKeys(r.o.DataDir, d.Name, d.Hostname, []net.IP{ip}, []string{d.Hostname})
+	keys, err := decky.KeysFor(r.o.DataDir, d)
 	if err != nil {
 		b.Down(context.WithoutCancel(ctx), d)
 		run.binder = nil

@@ -60,7 +60,9 @@ func CreateCast(path string, h CastHeader, start time.Time, max int64) (*Cast, e
 		f.Close()
 		return nil, err
 	}
-	c := &Cast{f: f, w: bufio.NewWriterSize(f, 16<<10), start: start, max: max, now: time.Now}
+	// A small buffer: an idle session holds it for hours, and keystrokes
+	// and prompts are small.
+	c := &Cast{f: f, w: bufio.NewWriterSize(f, 2<<10), start: start, max: max, now: time.Now}
 	c.w.Write(hdr)
 	c.w.WriteByte('\n')
 	c.written = int64(len(hdr) + 1)

@@ -35,7 +35,7 @@ type Terminal struct {
 	maxLine int
 
 	buf     []byte // unread input
-	rbuf    [4096]byte
+	rbuf    [1024]byte
 	history []string
 	// lastCR swallows the LF of a CR LF pair (and Telnet's CR NUL).
 	lastCR bool
