@@ -4,7 +4,7 @@ GO ?= go
 FUZZTIME ?= 30s
 BENCH_EVENTS ?= 200000
 
-.PHONY: up build test test-race vet fuzz bench ci
+.PHONY: up build test test-race vet fuzz bench bench-ssh bench-fleetmem ci
 
 up:
 	$(GO) run ./cmd/decnet up
@@ -34,6 +34,16 @@ fuzz:
 
 bench:
 	$(GO) run ./bench/ingest -events $(BENCH_EVENTS)
+
+# SSH handshake + password capture rate and memory per idle connection,
+# against a bare x/crypto/ssh server in the same run (docs/benchmarks.md).
+bench-ssh:
+	$(GO) run ./bench/ssh
+
+# RSS and time to ready of `decnet up` with 100 deckies, against an empty
+# fleet in the same run (docs/benchmarks.md).
+bench-fleetmem:
+	$(GO) run ./bench/fleetmem
 
 ci:
 	bash .ci/run
