@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/decky"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/services"
@@ -149,6 +150,7 @@ func (r *Runtime) Start(ctx context.Context, d model.Decky) (Status, error) {
 	if serr := r.o.Repo.SetDeckyState(context.WithoutCancel(ctx), r.o.HostUUID, d.Name, state, lastErr); serr != nil {
 		r.o.Logger.Warn("fleet: could not record decky state", "decky", d.Name, "state", state, "err", serr)
 	}
+	r.publishState(ctx, d.Name, d.State, state, "started")
 	d.State, d.LastError = state, lastErr
 	st := Status{Decky: d, Services: run.services}
 	if state == model.DeckyFailed {
@@ -373,6 +375,9 @@ func (r *Runtime) Reconcile(ctx context.Context) error {
 	r.mu.Unlock()
 	for _, name := range stale {
 		r.Stop(ctx, name)
+		if _, ok := want[name]; !ok {
+			r.publishState(ctx, name, model.DeckyRunning, model.DeckyTornDown, "removed")
+		}
 	}
 	// Deckies start in parallel: a first start generates three host keys
 	// and a certificate per decky, RSA-3072 taking the longest, and a
@@ -500,4 +505,35 @@ func (r *Runtime) rememberFailure(d model.Decky) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failed[d.Name] = d
+}
+
+// StateChange is the payload of decky.<host>:<name>.state (pipeline.md §2).
+type StateChange struct {
+	HostUUID      string `json:"host_uuid"`
+	Name          string `json:"name"`
+	State         string `json:"state"`
+	Transition    string `json:"transition"`
+	Source        string `json:"source"`
+	PreviousState string `json:"previous_state,omitempty"`
+}
+
+// publishState announces a decky's new state; the dashboard and webhooks
+// follow the fleet through it. A lost notice only delays them: the state
+// is in the database.
+func (r *Runtime) publishState(ctx context.Context, name, prev, state, transition string) {
+	if r.o.Notify == nil {
+		return
+	}
+	subj, err := bus.DeckyState(r.o.HostUUID, name)
+	if err != nil {
+		r.o.Logger.Warn("fleet: no state subject for decky", "decky", name, "err", err)
+		return
+	}
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := r.o.Notify.Publish(pctx, subj, "state", StateChange{
+		HostUUID: r.o.HostUUID, Name: name, State: state, Transition: transition, Source: "fleet", PreviousState: prev,
+	}); err != nil {
+		r.o.Logger.Warn("fleet: state notice not published", "decky", name, "err", err)
+	}
 }
