@@ -187,7 +187,11 @@ type idleResult struct {
 }
 
 func idleBench(o options) error {
-	fmt.Printf("### Memory per idle connection: %d logged-in connections, each with a pty and a shell, idle %s\n\n", o.idle, o.settle)
+	what := "logged-in connections, each with a pty and a shell"
+	if o.silent {
+		what = "silent connections (version line read, then nothing sent)"
+	}
+	fmt.Printf("### Memory per idle connection: %d %s, idle %s\n\n", o.idle, what, o.settle)
 	fmt.Println("RSS of the server's child process from /proc/<pid>/status; \"before\" is after a GC that returns free memory to the OS (debug.FreeOSMemory), \"after\" is read as is and again after the same GC; Go heap and stacks from runtime.MemStats after the GC.")
 	fmt.Println()
 	fmt.Println("| run | server | connections | RSS before MiB | RSS after MiB | RSS/conn kB | RSS/conn after GC kB | Go heap/conn kB | stacks/conn kB | goroutines/conn | left after close: goroutines, fds |")
@@ -231,7 +235,7 @@ func idleOnce(o options, impl, profile string) (idleResult, error) {
 	cfg := clientConfig(o, c.ready.User, c.ready.Password)
 	// Warm-up: the first sessions touch code and build lazily initialised
 	// state (the shell's filesystem view); that is not per-connection cost.
-	warm, err := openIdle(c.ready.Addr, cfg, 20, 20)
+	warm, err := openIdle(c.ready.Addr, cfg, 20, 20, o.silent)
 	if err != nil {
 		return res, err
 	}
@@ -248,7 +252,7 @@ func idleOnce(o options, impl, profile string) (idleResult, error) {
 		return res, err
 	}
 	fds0 := countFDs(c.cmd.Process.Pid)
-	conns, err := openIdle(c.ready.Addr, cfg, o.idle, 32)
+	conns, err := openIdle(c.ready.Addr, cfg, o.idle, 32, o.silent)
 	if err != nil {
 		return res, err
 	}

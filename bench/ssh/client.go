@@ -135,14 +135,21 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
 
-// idleConn is one logged-in client with a shell open on a pty.
+// idleConn is one idle client: logged in with a shell open on a pty, or
+// (silent) a TCP connection that read the server's version line and then
+// sends nothing, as scanners and stalled bots do.
 type idleConn struct {
-	cl    *gossh.Client
-	sess  *gossh.Session
-	stdin *io.PipeWriter
+	cl     *gossh.Client
+	sess   *gossh.Session
+	stdin  *io.PipeWriter
+	silent net.Conn
 }
 
 func (c *idleConn) close() {
+	if c.silent != nil {
+		c.silent.Close()
+		return
+	}
 	c.stdin.Close()
 	c.sess.Close()
 	c.cl.Close()
@@ -154,7 +161,7 @@ const connsPerSource = 50
 
 // openIdle opens n logged-in connections, each with a pty and a shell whose
 // input never ends (an empty stdin would send EOF and end the shell).
-func openIdle(target string, cfg *gossh.ClientConfig, n, parallel int) ([]*idleConn, error) {
+func openIdle(target string, cfg *gossh.ClientConfig, n, parallel int, silent bool) ([]*idleConn, error) {
 	conns := make([]*idleConn, n)
 	errs := make([]error, n)
 	sem := make(chan struct{}, parallel)
@@ -165,7 +172,11 @@ func openIdle(target string, cfg *gossh.ClientConfig, n, parallel int) ([]*idleC
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			conns[i], errs[i] = openOne(target, cfg, sourceIP(i/connsPerSource))
+			if silent {
+				conns[i], errs[i] = openSilent(target, sourceIP(i/connsPerSource))
+			} else {
+				conns[i], errs[i] = openOne(target, cfg, sourceIP(i/connsPerSource))
+			}
 		}()
 	}
 	wg.Wait()
@@ -223,4 +234,25 @@ func openOne(target string, cfg *gossh.ClientConfig, src net.IP) (*idleConn, err
 	}
 	nc.SetDeadline(time.Time{})
 	return &idleConn{cl: cl, sess: sess, stdin: pw}, nil
+}
+
+// openSilent connects, waits for the server's identification line (so the
+// server has accepted and started handling the connection), then goes
+// quiet.
+func openSilent(target string, src net.IP) (*idleConn, error) {
+	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: src}, Timeout: attemptTimeout}
+	nc, err := dialer.Dial("tcp", target)
+	if err != nil {
+		return nil, err
+	}
+	nc.SetDeadline(time.Now().Add(attemptTimeout))
+	b := make([]byte, 1)
+	for b[0] != '\n' {
+		if _, err := nc.Read(b); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("reading the version line: %w", err)
+		}
+	}
+	nc.SetDeadline(time.Time{})
+	return &idleConn{silent: nc}, nil
 }

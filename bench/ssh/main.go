@@ -35,6 +35,7 @@ type options struct {
 	hostKey  string
 	kex      string
 	idle     int
+	silent   bool
 	settle   time.Duration
 	only     string
 
@@ -63,6 +64,7 @@ func main() {
 	flag.StringVar(&o.hostKey, "hostkey", "ed25519", "host key type both servers offer and the client pins: ed25519, ecdsa or rsa")
 	flag.StringVar(&o.kex, "kex", "curve25519-sha256", `key exchange the client offers ("default" = x/crypto's list, which starts with mlkem768x25519-sha256 that decnet does not offer)`)
 	flag.IntVar(&o.idle, "idle", 2000, "idle logged-in connections (pty + shell) for the memory measurement; 0 skips it")
+	flag.BoolVar(&o.silent, "silent", false, "idle connections read the server's version line and then send nothing, instead of logging in")
 	flag.DurationVar(&o.settle, "settle", 3*time.Second, "wait after the idle connections are open before measuring")
 	flag.StringVar(&o.only, "only", "", "run only one part: rate or idle")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write the decnet server's heap profile (in-use, sampled every 4 KiB) with the idle connections open")
