@@ -161,6 +161,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		}
 		a.goRun(func() { a.confirmSyslogEvents(runCtx) })
 	}
+	if err := a.startReuseCorrelator(runCtx); err != nil {
+		return err
+	}
 	if err := a.startFleet(ctx, runCtx); err != nil {
 		return err
 	}

@@ -145,3 +145,48 @@ type FleetRepository interface {
 	// DeleteDecky removes one decky, or returns ErrNotFound.
 	DeleteDecky(ctx context.Context, hostUUID, name string) error
 }
+
+// ReuseQuery selects credential_reuse rows, widest reuse first, then most
+// recently seen.
+type ReuseQuery struct {
+	Limit, Offset int
+	// MinTargetCount keeps rows with at least this many targets (0: all).
+	MinTargetCount int
+	SecretKind     string
+}
+
+// ReuseUpsert reports what UpsertReuse did.
+type ReuseUpsert struct {
+	// ID is the stored row's id: the caller's for a new row, the existing
+	// one's otherwise.
+	ID string
+	// Created is true when no row had the group key.
+	Created bool
+	// Grown is true when an existing row gained a target it did not list.
+	Grown bool
+	// Changed is true when anything stored changed (always with Created or
+	// Grown).
+	Changed bool
+}
+
+// CredentialReuseRepository finds and stores credential reuse: one secret
+// (secret_sha256, secret_kind, principal_key) used on several distinct
+// decky:service targets.
+type CredentialReuseRepository interface {
+	// FindReuse computes, from the credentials table, every group with at
+	// least minTargets distinct targets. A non-zero since restricts it to
+	// groups with a credential last seen at or after since; the groups
+	// returned are still complete. Lists are sorted; AttackerUUIDs holds the
+	// uuids credentials carry; ID, Confidence and UpdatedAt are unset.
+	FindReuse(ctx context.Context, minTargets int, since time.Time) ([]model.CredentialReuse, error)
+	// UpsertReuse stores r under its group key. Counts, lists and the seen
+	// window are replaced by r's, never added to, so recomputing a group
+	// any number of times stores its true totals. An empty r.ID gets a
+	// fresh uuid on insert.
+	UpsertReuse(ctx context.Context, r model.CredentialReuse) (ReuseUpsert, error)
+	// ListReuse returns rows matching q and the number matching without
+	// paging.
+	ListReuse(ctx context.Context, q ReuseQuery) ([]model.CredentialReuse, int64, error)
+	// GetReuse returns one row, or ErrNotFound.
+	GetReuse(ctx context.Context, id string) (model.CredentialReuse, error)
+}
