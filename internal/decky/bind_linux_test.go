@@ -10,8 +10,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/testenv"
 )
 
 func sockopt(t *testing.T, c syscall.Conn, level, opt int) int {
@@ -227,31 +226,8 @@ func TestUnprivilegedErrors(t *testing.T) {
 		}
 		out = []byte(unprivilegedResults())
 	} else {
-		// Root: run this test again as nobody from a copy of the test
-		// binary that nobody can execute.
-		self, err := os.Executable()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir, err := os.MkdirTemp("", "decnet-lowport-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
-		os.Chmod(dir, 0o755)
-		bin, _ := os.ReadFile(self)
-		exe := filepath.Join(dir, "decky.test")
-		if err := os.WriteFile(exe, bin, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(exe, "-test.run=^TestUnprivilegedErrors$", "-test.count=1")
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), childEnv+"=1")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		out, err = cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
-		}
+		// Root: run this test again as nobody.
+		out = testenv.RunAsNobody(t, "TestUnprivilegedErrors", childEnv)
 	}
 	var lines []string
 	for l := range strings.Lines(string(out)) {

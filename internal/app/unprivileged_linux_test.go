@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/decnet/decnet/internal/testenv"
 )
 
 // TestDemoFleetComesUpForAnOrdinaryUser runs the demo fleet as nobody (root
@@ -31,29 +30,7 @@ func TestDemoFleetComesUpForAnOrdinaryUser(t *testing.T) {
 		unprivilegedDemo(t)
 		return
 	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "decnet-unprivileged-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o777)
-	bin, _ := os.ReadFile(self)
-	exe := filepath.Join(dir, "app.test")
-	if err := os.WriteFile(exe, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^TestDemoFleetComesUpForAnOrdinaryUser$", "-test.count=1", "-test.v")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), childEnv+"=1", "TMPDIR="+dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("as nobody: %v\n%s", err, out)
-	}
+	out := testenv.RunAsNobody(t, "TestDemoFleetComesUpForAnOrdinaryUser", childEnv)
 	if !strings.Contains(string(out), "--- PASS") {
 		t.Fatalf("as nobody the test did not pass:\n%s", out)
 	}
