@@ -13,6 +13,12 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/auth/logout", AccessAuthenticated, s.logout},
 		{http.MethodPost, "/api/v1/auth/change-password", AccessAuthenticated, s.changePasswordHandler},
 		{http.MethodGet, "/api/v1/health", AccessViewer, s.healthHandler},
+		{http.MethodGet, "/api/v1/webhooks", AccessAdmin, s.listWebhooks},
+		{http.MethodPost, "/api/v1/webhooks", AccessAdmin, s.createWebhook},
+		{http.MethodGet, "/api/v1/webhooks/{uuid}", AccessAdmin, s.getWebhook},
+		{http.MethodPatch, "/api/v1/webhooks/{uuid}", AccessAdmin, s.patchWebhook},
+		{http.MethodDelete, "/api/v1/webhooks/{uuid}", AccessAdmin, s.deleteWebhook},
+		{http.MethodPost, "/api/v1/webhooks/{uuid}/test", AccessAdmin, s.testWebhook},
 	}
 }
 

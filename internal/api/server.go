@@ -37,6 +37,14 @@ type Options struct {
 	MaxBodyBytes int64
 	// Now is the clock for limits, revocation cutoffs and caches; nil means time.Now.
 	Now func() time.Time
+
+	// Webhooks stores webhook subscriptions and WebhookDeliverer checks and
+	// test-fires them; without both the /webhooks routes answer 503.
+	Webhooks         store.WebhookRepository
+	WebhookDeliverer WebhookDeliverer
+	// Publisher, when set, receives system.webhook.subscriptions_changed
+	// after every webhook change.
+	Publisher Publisher
 }
 
 // withDefaults returns o with every unset optional field filled.
@@ -71,6 +79,11 @@ type Server struct {
 	loginByIP      *auth.Limiter
 	loginByUser    *auth.Limiter
 	changePassword *auth.Limiter
+	webhookCreate  *auth.Limiter
+
+	webhooks         store.WebhookRepository
+	webhookDeliverer WebhookDeliverer
+	publisher        Publisher
 
 	health  *healthChecker
 	mux     *http.ServeMux
@@ -108,7 +121,11 @@ func New(o Options) (*Server, error) {
 		log:    o.Logger,
 		now:    o.Now,
 		health: health,
-		mux:    http.NewServeMux(),
+
+		webhooks:         o.Webhooks,
+		webhookDeliverer: o.WebhookDeliverer,
+		publisher:        o.Publisher,
+		mux:              http.NewServeMux(),
 	}
 	for _, l := range []struct {
 		dst    **auth.Limiter
@@ -118,6 +135,7 @@ func New(o Options) (*Server, error) {
 		{&s.loginByIP, auth.LoginAttempts, auth.LoginWindow},
 		{&s.loginByUser, auth.LoginAttempts, auth.LoginWindow},
 		{&s.changePassword, auth.ChangePasswordAttempts, auth.ChangePasswordWindow},
+		{&s.webhookCreate, webhookCreateAttempts, webhookCreateWindow},
 	} {
 		*l.dst, err = auth.NewLimiter(auth.LimiterOptions{
 			Limit: l.n, Window: l.window, Now: o.Now, Disabled: !o.LimiterEnabled,

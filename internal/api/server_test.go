@@ -22,6 +22,12 @@ func TestRoutesListsEveryRouteWithItsAccess(t *testing.T) {
 		{"POST", "/api/v1/auth/logout", AccessAuthenticated},
 		{"POST", "/api/v1/auth/change-password", AccessAuthenticated},
 		{"GET", "/api/v1/health", AccessViewer},
+		{"GET", "/api/v1/webhooks", AccessAdmin},
+		{"POST", "/api/v1/webhooks", AccessAdmin},
+		{"GET", "/api/v1/webhooks/{uuid}", AccessAdmin},
+		{"PATCH", "/api/v1/webhooks/{uuid}", AccessAdmin},
+		{"DELETE", "/api/v1/webhooks/{uuid}", AccessAdmin},
+		{"POST", "/api/v1/webhooks/{uuid}/test", AccessAdmin},
 	}
 	if diff := cmp.Diff(want, e.s.Routes()); diff != "" {
 		t.Errorf("Routes() mismatch (-want +got):\n%s", diff)

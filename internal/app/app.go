@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +29,7 @@ import (
 	"github.com/decnet/decnet/internal/services"
 	"github.com/decnet/decnet/internal/store/sqlstore"
 	"github.com/decnet/decnet/internal/syslog"
+	"github.com/decnet/decnet/internal/webhook"
 )
 
 // heartbeatInterval is how often every role announces itself on
@@ -66,6 +68,10 @@ type App struct {
 	httpSrv    *http.Server
 	apiLn      net.Listener
 	hasher     *auth.Hasher
+	webhooks   *webhook.Dispatcher
+	// webhookTLS, when set before Start, is the dispatcher's TLS config
+	// (tests trust their receiver's certificate with it).
+	webhookTLS *tls.Config
 
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -162,6 +168,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 		a.goRun(func() { a.confirmSyslogEvents(runCtx) })
 	}
 	if err := a.startReuseCorrelator(runCtx); err != nil {
+		return err
+	}
+	if err := a.startWebhooks(runCtx); err != nil {
 		return err
 	}
 	if err := a.startFleet(ctx, runCtx); err != nil {
@@ -311,6 +320,10 @@ func (a *App) startAPI(secret []byte) error {
 		Logger:         a.log.With("part", "api"),
 		LimiterEnabled: a.cfg.LimiterEnabled,
 		CORSOrigins:    a.cfg.CORSOrigins,
+
+		Webhooks:         a.store,
+		WebhookDeliverer: a.webhooks,
+		Publisher:        a.bus,
 	})
 	if err != nil {
 		return err

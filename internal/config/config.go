@@ -62,6 +62,13 @@ type Config struct {
 	// RFC 5424 line, for SIEMs that tail files.
 	EventLogFile string
 
+	// WebhookAllowPrivate lets webhooks target private, loopback and other
+	// non-global addresses (the SSRF guard's IP-category checks are skipped).
+	WebhookAllowPrivate bool
+	// WebhookCircuitThreshold is how many consecutive failed events disable
+	// a webhook subscription.
+	WebhookCircuitThreshold int
+
 	LogLevel  slog.Level
 	Developer bool
 
@@ -237,6 +244,10 @@ var settings = []setting{
 			c.EventLogFile = v
 			return nil
 		}},
+	{name: "DECNET_WEBHOOK_ALLOW_PRIVATE", def: "false", help: "allow webhook targets on private, loopback or link-local addresses",
+		apply: func(c *Config, v string) error { return boolean(v, &c.WebhookAllowPrivate) }},
+	{name: "DECNET_WEBHOOK_CIRCUIT_THRESHOLD", def: "5", help: "consecutive failed events that disable a webhook subscription",
+		apply: func(c *Config, v string) error { return intRange(v, 1, 1000, &c.WebhookCircuitThreshold) }},
 	{name: "DECNET_LOG_LEVEL", def: "info", help: "debug, info, warn or error",
 		apply: func(c *Config, v string) error {
 			if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

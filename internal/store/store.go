@@ -190,3 +190,32 @@ type CredentialReuseRepository interface {
 	// GetReuse returns one row, or ErrNotFound.
 	GetReuse(ctx context.Context, id string) (model.CredentialReuse, error)
 }
+
+// WebhookRepository stores outbound webhook subscriptions and their
+// delivery bookkeeping.
+type WebhookRepository interface {
+	// CreateWebhook inserts w (an empty UUID gets a fresh one) stamped with
+	// the store's clock and returns the stored row; a taken name is
+	// ErrConflict.
+	CreateWebhook(ctx context.Context, w model.WebhookSubscription) (model.WebhookSubscription, error)
+	// GetWebhook returns one subscription, or ErrNotFound.
+	GetWebhook(ctx context.Context, uuid string) (model.WebhookSubscription, error)
+	// ListWebhooks returns subscriptions ordered by name; enabledOnly keeps
+	// the enabled ones.
+	ListWebhooks(ctx context.Context, enabledOnly bool) ([]model.WebhookSubscription, error)
+	// UpdateWebhook replaces name, url, secret, topics and enabled of
+	// w.UUID and returns the stored row. Re-enabling a disabled
+	// subscription clears its failure count, last error and
+	// auto_disabled_at. Unknown is ErrNotFound; a taken name ErrConflict.
+	UpdateWebhook(ctx context.Context, w model.WebhookSubscription) (model.WebhookSubscription, error)
+	// DeleteWebhook removes one subscription, or returns ErrNotFound.
+	DeleteWebhook(ctx context.Context, uuid string) error
+	// RecordWebhookResult books one event's outcome: a success zeroes the
+	// failure count, stamps last_success_at and clears last_error; a
+	// failure adds one, stamps last_failure_at and stores errMsg (cut to
+	// 1000 bytes). It returns the new failure count, or ErrNotFound.
+	RecordWebhookResult(ctx context.Context, uuid string, success bool, errMsg string) (int, error)
+	// DisableWebhook sets enabled=false; auto (the circuit breaker) also
+	// stamps auto_disabled_at. Unknown is ErrNotFound.
+	DisableWebhook(ctx context.Context, uuid string, auto bool) error
+}
