@@ -103,6 +103,16 @@ const (
 	HealthAll = "system.*.health"
 )
 
+// NotificationFamilies are the patterns that together cover every
+// notification subject: what a subscriber to "all notifications" (the
+// webhook dispatcher) listens to. A bare ">" would also match the attacker
+// events on events.> and JetStream's own API and ack subjects, which carry
+// no envelope and arrive thousands of times a second under load.
+var NotificationFamilies = []string{
+	AttackerAll, IdentityAll, CampaignAll, AttributionAll, CredentialAll, TTPAll, CanaryAll,
+	DeckyAll, TopologyAll, SystemAll, "email.>", "smtp.>", "orchestrator.>",
+}
+
 // Envelope types that this package itself publishes or interprets.
 const (
 	// TypeHealth is the envelope type of heartbeats.

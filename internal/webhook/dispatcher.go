@@ -36,15 +36,30 @@ type Subscriber interface {
 	Subscribe(pattern, queue string, fn func(bus.Envelope)) (*bus.Subscription, error)
 }
 
-// BusSource subscribes to ">" on b (no queue group: every webhook process
-// sees every notification).
+// BusSource subscribes to every notification family on b
+// (bus.NotificationFamilies; no queue group: every webhook process sees
+// every notification).
 func BusSource(b Subscriber) Source {
 	return SourceFunc(func(h func(bus.Envelope)) (func() error, error) {
-		s, err := b.Subscribe(">", "", h)
-		if err != nil {
-			return nil, err
+		var subs []*bus.Subscription
+		unsubscribe := func() error {
+			var errs []error
+			for _, s := range subs {
+				errs = append(errs, s.Unsubscribe())
+			}
+			return errors.Join(errs...)
 		}
-		return s.Unsubscribe, nil
+		// Notification families only: ">" would also take every attacker
+		// event and JetStream's ack traffic.
+		for _, p := range bus.NotificationFamilies {
+			s, err := b.Subscribe(p, "", h)
+			if err != nil {
+				unsubscribe()
+				return nil, err
+			}
+			subs = append(subs, s)
+		}
+		return unsubscribe, nil
 	})
 }
 
