@@ -13,6 +13,8 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/auth/logout", AccessAuthenticated, s.logout},
 		{http.MethodPost, "/api/v1/auth/change-password", AccessAuthenticated, s.changePasswordHandler},
 		{http.MethodGet, "/api/v1/health", AccessViewer, s.healthHandler},
+		{http.MethodGet, "/api/v1/credential-reuse", AccessViewer, s.listCredentialReuse},
+		{http.MethodGet, "/api/v1/credential-reuse/{id}", AccessViewer, s.getCredentialReuse},
 		{http.MethodGet, "/api/v1/webhooks", AccessAdmin, s.listWebhooks},
 		{http.MethodPost, "/api/v1/webhooks", AccessAdmin, s.createWebhook},
 		{http.MethodGet, "/api/v1/webhooks/{uuid}", AccessAdmin, s.getWebhook},

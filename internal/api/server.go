@@ -45,6 +45,9 @@ type Options struct {
 	// Publisher, when set, receives system.webhook.subscriptions_changed
 	// after every webhook change.
 	Publisher Publisher
+	// Reuse serves the credential-reuse findings; without it those routes
+	// answer 503.
+	Reuse store.CredentialReuseRepository
 }
 
 // withDefaults returns o with every unset optional field filled.
@@ -82,6 +85,7 @@ type Server struct {
 	webhookCreate  *auth.Limiter
 
 	webhooks         store.WebhookRepository
+	reuse            store.CredentialReuseRepository
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
 
@@ -123,6 +127,7 @@ func New(o Options) (*Server, error) {
 		health: health,
 
 		webhooks:         o.Webhooks,
+		reuse:            o.Reuse,
 		webhookDeliverer: o.WebhookDeliverer,
 		publisher:        o.Publisher,
 		mux:              http.NewServeMux(),

@@ -22,6 +22,8 @@ func TestRoutesListsEveryRouteWithItsAccess(t *testing.T) {
 		{"POST", "/api/v1/auth/logout", AccessAuthenticated},
 		{"POST", "/api/v1/auth/change-password", AccessAuthenticated},
 		{"GET", "/api/v1/health", AccessViewer},
+		{"GET", "/api/v1/credential-reuse", AccessViewer},
+		{"GET", "/api/v1/credential-reuse/{id}", AccessViewer},
 		{"GET", "/api/v1/webhooks", AccessAdmin},
 		{"POST", "/api/v1/webhooks", AccessAdmin},
 		{"GET", "/api/v1/webhooks/{uuid}", AccessAdmin},

@@ -322,6 +322,7 @@ func (a *App) startAPI(secret []byte) error {
 		CORSOrigins:    a.cfg.CORSOrigins,
 
 		Webhooks:         a.store,
+		Reuse:            a.store,
 		WebhookDeliverer: a.webhooks,
 		Publisher:        a.bus,
 	})
