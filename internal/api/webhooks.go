@@ -11,14 +11,11 @@ import (
 	"time"
 
 	"github.com/decnet/decnet/internal/api/middleware"
+	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 	"github.com/decnet/decnet/internal/webhook"
 )
-
-// TopicWebhookSubscriptionsChanged is published after every webhook
-// create, update and delete, so the dispatcher reloads its subscriptions.
-const TopicWebhookSubscriptionsChanged = "system.webhook.subscriptions_changed"
 
 // Webhook create rate limit, per admin (api_db.md: 20/minute).
 const (
@@ -208,7 +205,7 @@ func (s *Server) webhooksChanged(ctx context.Context, id, action string) {
 	if s.publisher == nil {
 		return
 	}
-	if err := s.publisher.Publish(context.WithoutCancel(ctx), TopicWebhookSubscriptionsChanged,
+	if err := s.publisher.Publish(context.WithoutCancel(ctx), bus.SystemWebhookSubscriptionsChanged,
 		"subscriptions_changed", map[string]string{"uuid": id, "action": action}); err != nil {
 		s.log.Warn("webhook: publish subscriptions_changed failed", "uuid", id, "err", err)
 	}

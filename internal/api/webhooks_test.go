@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/webhook"
 )
@@ -99,7 +100,7 @@ func TestWebhookCreateShowsTheSecretOnceAndListMasksIt(t *testing.T) {
 		t.Errorf("topic_patterns = %v, want shortcuts expanded first, deduplicated", got)
 	}
 	id := r.body["uuid"].(string)
-	if e.pub.count() != 1 || e.pub.topics[0] != TopicWebhookSubscriptionsChanged {
+	if e.pub.count() != 1 || e.pub.topics[0] != bus.SystemWebhookSubscriptionsChanged {
 		t.Errorf("published %v", e.pub.topics)
 	}
 

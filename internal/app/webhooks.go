@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/decnet/decnet/internal/api"
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/webhook"
 )
@@ -92,10 +91,10 @@ func (a *App) startWebhooks(ctx context.Context) error {
 	}
 	load()
 
-	changed, err := a.bus.Subscribe(api.TopicWebhookSubscriptionsChanged, "", func(bus.Envelope) { reload() })
+	changed, err := a.bus.Subscribe(bus.SystemWebhookSubscriptionsChanged, "", func(bus.Envelope) { reload() })
 	if err != nil {
 		d.Close()
-		return fmt.Errorf("bus: subscribe to %s: %v", api.TopicWebhookSubscriptionsChanged, err)
+		return fmt.Errorf("bus: subscribe to %s: %v", bus.SystemWebhookSubscriptionsChanged, err)
 	}
 	if err := d.Start(webhook.BusSource(a.bus)); err != nil {
 		_ = changed.Unsubscribe()

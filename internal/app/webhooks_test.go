@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/decnet/decnet/internal/api"
+	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/webhook"
 )
@@ -60,7 +60,7 @@ func TestBusNotificationOnASubscribedTopicReachesASignedWebhook(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The API publishes this after every change; the app reloads on it.
-	if err := a.Bus().Publish(ctx, api.TopicWebhookSubscriptionsChanged, "subscriptions_changed",
+	if err := a.Bus().Publish(ctx, bus.SystemWebhookSubscriptionsChanged, "subscriptions_changed",
 		map[string]string{"uuid": sub.UUID}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestWebhookFailingPastTheThresholdIsAutoDisabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Bus().Publish(ctx, api.TopicWebhookSubscriptionsChanged, "subscriptions_changed", nil); err != nil {
+	if err := a.Bus().Publish(ctx, bus.SystemWebhookSubscriptionsChanged, "subscriptions_changed", nil); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
