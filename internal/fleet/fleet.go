@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"net"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -268,11 +270,8 @@ func (r *Runtime) serve(ctx context.Context, run *running, d model.Decky, p serv
 	bp := BoundPort{Declared: p.Number, Port: p.Number, Proto: p.Proto}
 	switch p.Proto {
 	case services.TCP:
-		ln, err := run.binder.Listen(ctx, d, p.Number)
-		if err != nil && errors.Is(err, decky.ErrPrivilege) && d.NetMode == model.NetLoopback && p.Number < 1024 {
-			bp.Port = p.Number + UnprivilegedPortOffset
-			ln, err = run.binder.Listen(ctx, d, bp.Port)
-		}
+		ln, port, err := listenOffset(d, p.Number, func(port int) (net.Listener, error) { return run.binder.Listen(ctx, d, port) })
+		bp.Port = port
 		if err != nil {
 			return bp, err
 		}
@@ -286,11 +285,8 @@ func (r *Runtime) serve(ctx context.Context, run *running, d model.Decky, p serv
 		if !ok {
 			return bp, fmt.Errorf("%s declares UDP port %d but cannot serve datagrams", env.Emitter.Service(), p.Number)
 		}
-		pc, err := run.binder.ListenPacket(ctx, d, p.Number)
-		if err != nil && errors.Is(err, decky.ErrPrivilege) && d.NetMode == model.NetLoopback && p.Number < 1024 {
-			bp.Port = p.Number + UnprivilegedPortOffset
-			pc, err = run.binder.ListenPacket(ctx, d, bp.Port)
-		}
+		pc, port, err := listenOffset(d, p.Number, func(port int) (net.PacketConn, error) { return run.binder.ListenPacket(ctx, d, port) })
+		bp.Port = port
 		if err != nil {
 			return bp, err
 		}
@@ -303,6 +299,18 @@ func (r *Runtime) serve(ctx context.Context, run *running, d model.Decky, p serv
 		return bp, fmt.Errorf("unknown protocol %q", p.Proto)
 	}
 	return bp, nil
+}
+
+// listenOffset opens port with listen; on loopback, a port below 1024 the
+// process may not bind is opened UnprivilegedPortOffset higher instead. It
+// returns the port actually used.
+func listenOffset[T any](d model.Decky, port int, listen func(int) (T, error)) (T, int, error) {
+	c, err := listen(port)
+	if err != nil && errors.Is(err, decky.ErrPrivilege) && d.NetMode == model.NetLoopback && port < 1024 {
+		port += UnprivilegedPortOffset
+		c, err = listen(port)
+	}
+	return c, port, err
 }
 
 // stop ends a decky's services, waits for their connections and removes
@@ -428,25 +436,7 @@ func changed(a, b model.Decky) bool {
 		a.Interface != b.Interface || a.Seed != b.Seed || !slices.Equal(a.Services, b.Services) {
 		return true
 	}
-	return !sameConfig(a.ServiceConfig, b.ServiceConfig)
-}
-
-func sameConfig(a, b map[string]map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, av := range a {
-		bv, ok := b[k]
-		if !ok || len(av) != len(bv) {
-			return false
-		}
-		for kk, v := range av {
-			if bv[kk] != v {
-				return false
-			}
-		}
-	}
-	return true
+	return !maps.EqualFunc(a.ServiceConfig, b.ServiceConfig, maps.Equal)
 }
 
 // Status lists the host's deckies as stored, with what this process serves.

@@ -146,7 +146,7 @@ func (s *session) capture(method, origPath string, r io.Reader) bool {
 		return errors.Is(err, services.ErrQuarantineFull)
 	}
 	s.c.Emit("file_captured", map[string]string{
-		"stored_as": got.StoredAs, "sha256": got.SHA256, "size": itoa64(got.Size), "orig_path": clip(origPath, 1024),
+		"stored_as": got.StoredAs, "sha256": got.SHA256, "size": strconv.FormatInt(got.Size, 10), "orig_path": clip(origPath, 1024),
 		"ssh_user": s.user, "method": method, "truncated": strconv.FormatBool(got.Truncated),
 		"attribution": "session",
 	}, "file captured: "+clip(origPath, 256))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -241,5 +240,3 @@ func (s *session) exec(ctx context.Context, command string) int {
 	}
 	return ls.Exec(ctx, command, out)
 }
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

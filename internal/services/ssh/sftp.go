@@ -8,6 +8,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/decnet/decnet/internal/services"
 )
 
 // SFTP v3 (draft-ietf-secsh-filexfer-02) packet types and status codes.
@@ -176,7 +178,8 @@ func (s *session) sftp(ctx context.Context) int {
 				status(fxFailure, "Failure")
 				continue
 			}
-			if off+uint64(len(data)) <= uint64(maxUpload()) {
+			// Past the quarantine's per-file cap nothing would be kept.
+			if off+uint64(len(data)) <= services.DefaultMaxFile {
 				h.spool.WriteAt(data, int64(off))
 				h.size = max(h.size, int64(off)+int64(len(data)))
 			}
@@ -246,8 +249,6 @@ func safeUser(u string) string {
 	}
 	return u
 }
-
-func maxUpload() int64 { return 50 << 20 }
 
 // finishUpload moves a spooled upload into the quarantine.
 func (s *session) finishUpload(h *sftpHandle) {
