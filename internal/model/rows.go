@@ -111,8 +111,11 @@ type Attacker struct {
 	Fingerprints    []Fingerprint  `json:"fingerprints"`
 	Commands        []CommandEntry `json:"commands"`
 	CountryCode     string         `json:"country_code,omitempty"`
+	CountrySource   string         `json:"country_source,omitempty"`
 	ASN             int64          `json:"asn,omitempty"`
 	ASName          string         `json:"as_name,omitempty"`
+	BGPPrefix       string         `json:"bgp_prefix,omitempty"`
+	ASNSource       string         `json:"asn_source,omitempty"`
 	UpdatedAt       time.Time      `json:"updated_at"`
 }
 
@@ -135,18 +138,22 @@ type CommandEntry struct {
 // AttackerBehavior is the behavioural profile of one attacker
 // (attacker_behavior table).
 type AttackerBehavior struct {
-	AttackerUUID    string          `json:"attacker_uuid"`
-	OSGuess         string          `json:"os_guess,omitempty"`
-	HopDistance     *int            `json:"hop_distance,omitempty"`
-	TCPFingerprint  json.RawMessage `json:"tcp_fingerprint"`
-	RetransmitCount int             `json:"retransmit_count"`
-	BehaviorClass   string          `json:"behavior_class,omitempty"`
-	BeaconIntervalS *float64        `json:"beacon_interval_s,omitempty"`
-	BeaconJitterPct *float64        `json:"beacon_jitter_pct,omitempty"`
-	ToolGuesses     []string        `json:"tool_guesses"`
-	TimingStats     json.RawMessage `json:"timing_stats"`
-	PhaseSequence   json.RawMessage `json:"phase_sequence"`
-	UpdatedAt       time.Time       `json:"updated_at"`
+	AttackerUUID   string          `json:"attacker_uuid"`
+	OSGuess        string          `json:"os_guess,omitempty"`
+	HopDistance    *int            `json:"hop_distance,omitempty"`
+	TCPFingerprint json.RawMessage `json:"tcp_fingerprint"`
+	// KexOrderRaw and SSHClientBanners are the distinct SSH key-exchange
+	// orders and client banners seen from the attacker.
+	KexOrderRaw      []string        `json:"kex_order_raw"`
+	SSHClientBanners []string        `json:"ssh_client_banners"`
+	RetransmitCount  int             `json:"retransmit_count"`
+	BehaviorClass    string          `json:"behavior_class,omitempty"`
+	BeaconIntervalS  *float64        `json:"beacon_interval_s,omitempty"`
+	BeaconJitterPct  *float64        `json:"beacon_jitter_pct,omitempty"`
+	ToolGuesses      []string        `json:"tool_guesses"`
+	TimingStats      json.RawMessage `json:"timing_stats"`
+	PhaseSequence    json.RawMessage `json:"phase_sequence"`
+	UpdatedAt        time.Time       `json:"updated_at"`
 }
 
 // User roles.

@@ -16,13 +16,15 @@ import (
 const (
 	maxCountryCode = 2
 	maxASName      = 128
+	maxSource      = 16
+	maxBGPPrefix   = 43
 	maxOSGuess     = 255
 	maxBehavior    = 32
 )
 
 const attackerColumns = "uuid, ip, identity_id, first_seen, last_seen, event_count, service_count, decky_count, " +
 	"services, deckies, traversal_path, is_traversal, bounty_count, credential_count, fingerprints, commands, " +
-	"country_code, asn, as_name, updated_at"
+	"country_code, country_source, asn, as_name, bgp_prefix, asn_source, updated_at"
 
 // attackerUpsertSQL inserts a row with a fresh uuid or, when the ip exists,
 // overwrites the profiler-owned columns and keeps the uuid. Columns no
@@ -32,14 +34,15 @@ func attackerUpsertSQL(d dialect) string {
 	set := ""
 	for i, c := range []string{"identity_id", "first_seen", "last_seen", "event_count", "service_count",
 		"decky_count", "services", "deckies", "traversal_path", "is_traversal", "bounty_count",
-		"credential_count", "fingerprints", "commands", "country_code", "asn", "as_name", "updated_at"} {
+		"credential_count", "fingerprints", "commands", "country_code", "country_source", "asn", "as_name",
+		"bgp_prefix", "asn_source", "updated_at"} {
 		if i > 0 {
 			set += ", "
 		}
 		set += c + " = " + d.excluded(c)
 	}
 	return "INSERT INTO attackers (" + attackerColumns + ") VALUES " +
-		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + d.onConflictUpdate("ip") + set
+		"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + d.onConflictUpdate("ip") + set
 }
 
 // UpsertAttacker inserts or replaces the row for a.IP and returns the stored
@@ -78,8 +81,9 @@ func (s *Store) UpsertAttacker(ctx context.Context, a model.Attacker) (out model
 		uuid.NewString(), a.IP, nullString(clip(a.IdentityID, maxUUID)), s.d.timeArg(a.FirstSeen),
 		s.d.timeArg(a.LastSeen), a.EventCount, a.ServiceCount, a.DeckyCount, lists[0], lists[1],
 		nullString(a.TraversalPath), a.IsTraversal, a.BountyCount, a.CredentialCount, lists[2], lists[3],
-		nullString(clip(a.CountryCode, maxCountryCode)), asn, nullString(clip(a.ASName, maxASName)),
-		s.d.timeArg(a.UpdatedAt))
+		nullString(clip(a.CountryCode, maxCountryCode)), nullString(clip(a.CountrySource, maxSource)), asn,
+		nullString(clip(a.ASName, maxASName)), nullString(clip(a.BGPPrefix, maxBGPPrefix)),
+		nullString(clip(a.ASNSource, maxSource)), s.d.timeArg(a.UpdatedAt))
 	unlock()
 	if err != nil {
 		return out, err
@@ -104,20 +108,32 @@ func (s *Store) GetAttackerByUUID(ctx context.Context, id string) (a model.Attac
 
 // getAttacker reads one row by a unique column, named by the callers'
 // constants.
-func (s *Store) getAttacker(ctx context.Context, col, val string) (a model.Attacker, err error) {
-	var identity, path, country, asName sql.NullString
-	var asn sql.NullInt64
-	err = s.db.QueryRowContext(ctx, "SELECT "+attackerColumns+" FROM attackers WHERE "+col+" = ?", val).Scan(
-		&a.UUID, &a.IP, &identity, (*dbTime)(&a.FirstSeen), (*dbTime)(&a.LastSeen), &a.EventCount,
-		&a.ServiceCount, &a.DeckyCount, jsonText{&a.Services}, jsonText{&a.Deckies}, &path, &a.IsTraversal,
-		&a.BountyCount, &a.CredentialCount, jsonText{&a.Fingerprints}, jsonText{&a.Commands}, &country, &asn,
-		&asName, (*dbTime)(&a.UpdatedAt))
+func (s *Store) getAttacker(ctx context.Context, col, val string) (model.Attacker, error) {
+	a, err := scanAttacker(s.db.QueryRowContext(ctx, "SELECT "+attackerColumns+" FROM attackers WHERE "+col+" = ?", val))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, store.ErrNotFound
 	}
-	a.IdentityID, a.TraversalPath, a.CountryCode, a.ASName = identity.String, path.String, country.String, asName.String
-	a.ASN = asn.Int64
 	return a, err
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// scanAttacker reads one row selected as attackerColumns.
+func scanAttacker(r rowScanner) (a model.Attacker, err error) {
+	var identity, path, country, countrySrc, asName, prefix, asnSrc sql.NullString
+	var asn sql.NullInt64
+	err = r.Scan(&a.UUID, &a.IP, &identity, (*dbTime)(&a.FirstSeen), (*dbTime)(&a.LastSeen), &a.EventCount,
+		&a.ServiceCount, &a.DeckyCount, jsonText{&a.Services}, jsonText{&a.Deckies}, &path, &a.IsTraversal,
+		&a.BountyCount, &a.CredentialCount, jsonText{&a.Fingerprints}, jsonText{&a.Commands}, &country,
+		&countrySrc, &asn, &asName, &prefix, &asnSrc, (*dbTime)(&a.UpdatedAt))
+	if err != nil {
+		return a, err
+	}
+	a.IdentityID, a.TraversalPath, a.CountryCode, a.ASName = identity.String, path.String, country.String, asName.String
+	a.CountrySource, a.BGPPrefix, a.ASNSource = countrySrc.String, prefix.String, asnSrc.String
+	a.ASN = asn.Int64
+	return a, nil
 }
 
 // GetAttackerUUIDByIP returns the uuid of the row for ip, or
@@ -131,12 +147,12 @@ func (s *Store) GetAttackerUUIDByIP(ctx context.Context, ip string) (id string, 
 	return id, err
 }
 
-const behaviorColumns = "attacker_uuid, os_guess, hop_distance, tcp_fingerprint, retransmit_count, " +
+const behaviorColumns = "attacker_uuid, os_guess, hop_distance, tcp_fingerprint, kex_order_raw, ssh_client_banners, retransmit_count, " +
 	"behavior_class, beacon_interval_s, beacon_jitter_pct, tool_guesses, timing_stats, phase_sequence, updated_at"
 
 func behaviorUpsertSQL(d dialect) string {
 	set := ""
-	for i, c := range []string{"os_guess", "hop_distance", "tcp_fingerprint", "retransmit_count",
+	for i, c := range []string{"os_guess", "hop_distance", "tcp_fingerprint", "kex_order_raw", "ssh_client_banners", "retransmit_count",
 		"behavior_class", "beacon_interval_s", "beacon_jitter_pct", "tool_guesses", "timing_stats",
 		"phase_sequence", "updated_at"} {
 		if i > 0 {
@@ -144,7 +160,7 @@ func behaviorUpsertSQL(d dialect) string {
 		}
 		set += c + " = " + d.excluded(c)
 	}
-	return "INSERT INTO attacker_behavior (" + behaviorColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+	return "INSERT INTO attacker_behavior (" + behaviorColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
 		d.onConflictUpdate("attacker_uuid") + set
 }
 
@@ -159,17 +175,20 @@ func (s *Store) UpsertAttackerBehavior(ctx context.Context, b model.AttackerBeha
 			return err
 		}
 	}
-	tools, err := jsonArg(nonNil(b.ToolGuesses))
-	if err != nil {
-		return err
+	var lists [3]string
+	for i, v := range [][]string{b.ToolGuesses, b.KexOrderRaw, b.SSHClientBanners} {
+		if lists[i], err = jsonArg(nonNil(v)); err != nil {
+			return err
+		}
 	}
 	if b.UpdatedAt.IsZero() {
 		b.UpdatedAt = s.now()
 	}
 	defer s.lockWrites()()
 	_, err = s.db.ExecContext(ctx, s.q.behaviorUpsert,
-		b.AttackerUUID, nullString(clip(b.OSGuess, maxOSGuess)), b.HopDistance, docs[0], b.RetransmitCount,
-		nullString(clip(b.BehaviorClass, maxBehavior)), b.BeaconIntervalS, b.BeaconJitterPct, tools, docs[1],
+		b.AttackerUUID, nullString(clip(b.OSGuess, maxOSGuess)), b.HopDistance, docs[0], lists[1], lists[2],
+		b.RetransmitCount, nullString(clip(b.BehaviorClass, maxBehavior)), b.BeaconIntervalS, b.BeaconJitterPct,
+		lists[0], docs[1],
 		docs[2], s.d.timeArg(b.UpdatedAt))
 	if s.d.isForeignKeyViolation(err) {
 		return fmt.Errorf("no attacker with that uuid: %w", store.ErrNotFound)
@@ -185,7 +204,8 @@ func (s *Store) GetAttackerBehavior(ctx context.Context, attackerUUID string) (b
 	var hop sql.NullInt64
 	var interval, jitter sql.NullFloat64
 	err = s.db.QueryRowContext(ctx, "SELECT "+behaviorColumns+" FROM attacker_behavior WHERE attacker_uuid = ?",
-		attackerUUID).Scan(&b.AttackerUUID, &os, &hop, (*rawJSON)(&b.TCPFingerprint), &b.RetransmitCount, &class,
+		attackerUUID).Scan(&b.AttackerUUID, &os, &hop, (*rawJSON)(&b.TCPFingerprint), jsonText{&b.KexOrderRaw},
+		jsonText{&b.SSHClientBanners}, &b.RetransmitCount, &class,
 		&interval, &jitter, jsonText{&b.ToolGuesses}, (*rawJSON)(&b.TimingStats), (*rawJSON)(&b.PhaseSequence),
 		(*dbTime)(&b.UpdatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -205,8 +225,7 @@ func (s *Store) GetAttackerBehavior(ctx context.Context, attackerUUID string) (b
 	if jitter.Valid {
 		b.BeaconJitterPct = &jitter.Float64
 	}
-	if b.ToolGuesses == nil {
-		b.ToolGuesses = []string{}
-	}
+	b.ToolGuesses, b.KexOrderRaw, b.SSHClientBanners = nonNil(b.ToolGuesses), nonNil(b.KexOrderRaw),
+		nonNil(b.SSHClientBanners)
 	return b, nil
 }

@@ -19,7 +19,7 @@ func sampleAttacker(ip string) model.Attacker {
 		TraversalPath: "d1 → d3", IsTraversal: true, BountyCount: 3, CredentialCount: 7,
 		Fingerprints: []model.Fingerprint{{Type: "ja3", Value: "abc", Service: "https", Detail: json.RawMessage(`{"tls":"1.3"}`)}},
 		Commands:     []model.CommandEntry{{Service: "ssh", Decky: "d1", Command: "uname -a", Timestamp: t0.Truncate(time.Second)}},
-		CountryCode:  "NL", ASN: 64500, ASName: "EXAMPLE-AS", UpdatedAt: t0.Add(2 * time.Hour),
+		CountryCode:  "NL", CountrySource: "maxmind", ASN: 64500, ASName: "EXAMPLE-AS", BGPPrefix: "203.0.113.0/24", ASNSource: "maxmind", UpdatedAt: t0.Add(2 * time.Hour),
 	}
 }
 
@@ -98,6 +98,7 @@ func TestAttackerBehaviorRoundTripsAndIsReplaced(t *testing.T) {
 			AttackerUUID: a.UUID, OSGuess: "linux", HopDistance: &hop, TCPFingerprint: json.RawMessage(`{"window":64240}`),
 			RetransmitCount: 3, BehaviorClass: "beaconing", BeaconIntervalS: &interval, BeaconJitterPct: &jitter,
 			ToolGuesses: []string{"cobalt_strike"}, TimingStats: json.RawMessage(`{"mean_iat_s":60.5}`),
+			KexOrderRaw: []string{"curve25519-sha256,ecdh-sha2-nistp256"}, SSHClientBanners: []string{"SSH-2.0-Go"},
 			PhaseSequence: json.RawMessage(`{"recon_end_ts":null}`), UpdatedAt: t0,
 		}
 		if err := s.UpsertAttackerBehavior(t.Context(), b); err != nil {
@@ -124,8 +125,8 @@ func TestAttackerBehaviorRoundTripsAndIsReplaced(t *testing.T) {
 			t.Fatal(err)
 		}
 		want = model.AttackerBehavior{AttackerUUID: a.UUID, TCPFingerprint: json.RawMessage(`{}`),
-			ToolGuesses: []string{}, TimingStats: json.RawMessage(`{}`), PhaseSequence: json.RawMessage(`{}`),
-			UpdatedAt: t0.Add(time.Minute).Truncate(time.Microsecond)}
+			ToolGuesses: []string{}, KexOrderRaw: []string{}, SSHClientBanners: []string{},
+			TimingStats: json.RawMessage(`{}`), PhaseSequence: json.RawMessage(`{}`), UpdatedAt: t0.Add(time.Minute).Truncate(time.Microsecond)}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("sparse behaviour (-want +got):\n%s", diff)
 		}
