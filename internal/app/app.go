@@ -23,6 +23,7 @@ import (
 	"github.com/decnet/decnet/internal/auth"
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/config"
+	"github.com/decnet/decnet/internal/enrich"
 	"github.com/decnet/decnet/internal/fleet"
 	"github.com/decnet/decnet/internal/ingest"
 	"github.com/decnet/decnet/internal/model"
@@ -63,6 +64,7 @@ type App struct {
 	syslog     *syslog.Listener
 	fleet      *fleet.Runtime
 	eventLog   *services.LogFile
+	enricher   *enrich.Enricher
 	demo       bool
 	demoSubnet string
 	httpSrv    *http.Server
@@ -152,7 +154,16 @@ func (a *App) Start(ctx context.Context) (err error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 
+	if err := a.openEventLog(); err != nil {
+		return err
+	}
+	if a.enricher, err = enrich.Open(a.cfg.GeoIPDB, a.cfg.ASNDB); err != nil {
+		return err
+	}
 	if err := a.startIngest(runCtx); err != nil {
+		return err
+	}
+	if err := a.startProfiler(runCtx); err != nil {
 		return err
 	}
 	if a.cfg.SyslogAddr != "" {
@@ -273,6 +284,10 @@ func (a *App) closeParts() {
 		}
 		a.bus = nil
 	}
+	if a.enricher != nil {
+		a.enricher.Close()
+		a.enricher = nil
+	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Warn("store close", "err", err)
@@ -323,6 +338,9 @@ func (a *App) startAPI(secret []byte) error {
 
 		Webhooks:         a.store,
 		Reuse:            a.store,
+		Attackers:        a.store,
+		Intel:            a.store,
+		Identities:       a.store,
 		WebhookDeliverer: a.webhooks,
 		Publisher:        a.bus,
 	})
@@ -366,7 +384,7 @@ func (a *App) healthComponents() []api.HealthComponent {
 // startIngest runs the ingest worker until the process stops or an operator
 // sends stop on system.ingest.control.
 func (a *App) startIngest(ctx context.Context) error {
-	consumer, err := a.bus.EventConsumer(ctx, "ingest")
+	consumer, err := a.bus.EventConsumer(ctx, ingestDurable)
 	if err != nil {
 		return fmt.Errorf("bus: create ingest consumer: %v", err)
 	}
@@ -390,7 +408,7 @@ func (a *App) startIngest(ctx context.Context) error {
 		}
 	})
 	a.goRun(func() {
-		a.bus.RunHeartbeat(ctx, "ingest", heartbeatInterval, func() any { return w.Status() })
+		a.bus.RunHeartbeat(ctx, ingestDurable, heartbeatInterval, func() any { return w.Status() })
 	})
 	if _, err := a.bus.OnControl("ingest", func() {
 		a.log.Info("ingest worker stopping on request")

@@ -18,16 +18,23 @@ import (
 // an empty fleet: one of each kind of host an intruder looks for first.
 var demoArchetypes = []string{"linux-server", "web-server", "database-server", "iot-device", "devops-host"}
 
+// openEventLog opens the RFC 5424 event log file when one is configured:
+// the deckies' services and the profiler's traversal lines write to it.
+func (a *App) openEventLog() error {
+	if a.cfg.EventLogFile == "" {
+		return nil
+	}
+	lf, err := services.OpenLogFile(a.cfg.EventLogFile, a.log)
+	if err != nil {
+		return fmt.Errorf("%v: fix DECNET_EVENT_LOG_FILE or leave it empty", err)
+	}
+	a.eventLog = lf
+	return nil
+}
+
 // startFleet seeds the demo fleet when asked and the fleet is empty, runs
 // the fleet runtime, and prints what serves where.
 func (a *App) startFleet(ctx, runCtx context.Context) error {
-	if a.cfg.EventLogFile != "" {
-		lf, err := services.OpenLogFile(a.cfg.EventLogFile, a.log)
-		if err != nil {
-			return fmt.Errorf("%v: fix DECNET_EVENT_LOG_FILE or leave it empty", err)
-		}
-		a.eventLog = lf
-	}
 	rt, err := fleet.New(fleet.Options{
 		Repo:     a.store,
 		LogFile:  a.eventLog,

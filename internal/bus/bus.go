@@ -71,6 +71,9 @@ const (
 // ErrClosed is returned by every operation on a closed Bus.
 var ErrClosed = errors.New("bus: closed")
 
+// ErrNoConsumer is returned for a durable consumer that was never created.
+var ErrNoConsumer = errors.New("bus: no such consumer")
+
 // Options configures Open. Zero values get the defaults above.
 type Options struct {
 	// URL is the external NATS server URL (comma-separated for a cluster);

@@ -853,3 +853,37 @@ func TestOpenRejectsInvalidSubjectPrefix(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestSequencesAndAckFloorTrackWhatAConsumerFinished(t *testing.T) {
+	forEachServer(t, func(t *testing.T, h *harness) {
+		b := h.open(t)
+		ctx := context.Background()
+		if _, err := b.AckFloor(ctx, "profiler"); !errors.Is(err, ErrNoConsumer) {
+			t.Fatalf("AckFloor of a consumer never created = %v, want ErrNoConsumer", err)
+		}
+		c, err := b.EventConsumer(ctx, "profiler")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		batches, _ := fetchAll(t, c, 3)
+		var seqs []uint64
+		for _, eb := range batches {
+			seqs = append(seqs, eb.Sequences()...)
+		}
+		if len(seqs) != 3 || seqs[0] == 0 || seqs[1] != seqs[0]+1 || seqs[2] != seqs[1]+1 {
+			t.Fatalf("Sequences = %v, want three consecutive stream sequences", seqs)
+		}
+		if floor, err := b.AckFloor(ctx, "profiler"); err != nil || floor >= seqs[0] {
+			t.Errorf("AckFloor before acking = %d, %v; want below %d", floor, err, seqs[0])
+		}
+		ackAll(t, batches)
+		if floor, err := b.AckFloor(ctx, "profiler"); err != nil || floor != seqs[2] {
+			t.Errorf("AckFloor after acking = %d, %v; want %d", floor, err, seqs[2])
+		}
+	})
+}

@@ -198,6 +198,19 @@ type EventBatch struct {
 // Events are the batch's decoded events, in stream order.
 func (eb *EventBatch) Events() []model.Event { return eb.events }
 
+// Sequences are the stream sequence numbers of Events, index for index. A
+// consumer that persists the last sequence it applied can recognise a
+// redelivered event after a crash between its commit and its ack.
+func (eb *EventBatch) Sequences() []uint64 {
+	out := make([]uint64, len(eb.msgs))
+	for i, m := range eb.msgs {
+		if md, err := m.Metadata(); err == nil {
+			out[i] = md.Sequence.Stream
+		}
+	}
+	return out
+}
+
 // Dropped counts undecodable messages in this batch. They were terminated, so
 // the server never redelivers them.
 func (eb *EventBatch) Dropped() int { return eb.dropped }
@@ -338,6 +351,27 @@ func (c *EventConsumer) Pending(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("bus: consumer %s info: %w", c.name, err)
 	}
 	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+// AckFloor returns the stream sequence up to which the durable consumer
+// named durable has acked every event: its worker has finished them. A
+// consumer that does not exist yet is ErrNoConsumer.
+func (b *Bus) AckFloor(ctx context.Context, durable string) (uint64, error) {
+	if b.closed.Load() {
+		return 0, ErrClosed
+	}
+	cons, err := b.js.Consumer(ctx, b.stream, durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return 0, ErrNoConsumer
+	}
+	if err != nil {
+		return 0, fmt.Errorf("bus: consumer %s: %w", durable, err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("bus: consumer %s info: %w", durable, err)
+	}
+	return info.AckFloor.Stream, nil
 }
 
 // Name is the durable name of the consumer.

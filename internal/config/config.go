@@ -62,6 +62,13 @@ type Config struct {
 	// RFC 5424 line, for SIEMs that tail files.
 	EventLogFile string
 
+	// GeoIPDB is an operator-supplied MaxMind Country or City .mmdb that
+	// fills attackers' country_code; empty turns country lookup off.
+	GeoIPDB string
+	// ASNDB is an operator-supplied MaxMind ASN .mmdb that fills attackers'
+	// asn, as_name and bgp_prefix; empty turns ASN lookup off.
+	ASNDB string
+
 	// WebhookAllowPrivate lets webhooks target private, loopback and other
 	// non-global addresses (the SSRF guard's IP-category checks are skipped).
 	WebhookAllowPrivate bool
@@ -242,6 +249,16 @@ var settings = []setting{
 	{name: "DECNET_EVENT_LOG_FILE", def: "", help: "file the deckies' events are appended to as RFC 5424 lines; empty = none",
 		apply: func(c *Config, v string) error {
 			c.EventLogFile = v
+			return nil
+		}},
+	{name: "DECNET_GEOIP_DB", def: "", help: "MaxMind GeoLite2-Country or City .mmdb for attacker countries; empty = off",
+		apply: func(c *Config, v string) error {
+			c.GeoIPDB = v
+			return nil
+		}},
+	{name: "DECNET_ASN_DB", def: "", help: "MaxMind GeoLite2-ASN .mmdb for attacker AS numbers, names and prefixes; empty = off",
+		apply: func(c *Config, v string) error {
+			c.ASNDB = v
 			return nil
 		}},
 	{name: "DECNET_WEBHOOK_ALLOW_PRIVATE", def: "false", help: "allow webhook targets on private, loopback or link-local addresses",

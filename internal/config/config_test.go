@@ -163,3 +163,40 @@ func FuzzParseINI(f *testing.F) {
 		}
 	})
 }
+
+func TestEnrichmentDatabasesAreOptionalPaths(t *testing.T) {
+	c, err := Load(envOf(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GeoIPDB != "" || c.ASNDB != "" {
+		t.Errorf("enrichment must default off, got %q %q", c.GeoIPDB, c.ASNDB)
+	}
+
+	dir := t.TempDir()
+	ini := filepath.Join(dir, "decnet.ini")
+	if err := os.WriteFile(ini, []byte("[decnet]\nasn_db = /var/lib/GeoIP/GeoLite2-ASN.mmdb\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := envOf(map[string]string{"DECNET_GEOIP_DB": " /srv/GeoLite2-City.mmdb "})
+	c, err = Load(env, ini)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GeoIPDB != "/srv/GeoLite2-City.mmdb" || c.Sources["DECNET_GEOIP_DB"] != "env" {
+		t.Errorf("geoip = %q from %s", c.GeoIPDB, c.Sources["DECNET_GEOIP_DB"])
+	}
+	if c.ASNDB != "/var/lib/GeoIP/GeoLite2-ASN.mmdb" || c.Sources["DECNET_ASN_DB"] != "file" {
+		t.Errorf("asn = %q from %s", c.ASNDB, c.Sources["DECNET_ASN_DB"])
+	}
+	shown := map[string]string{}
+	for _, s := range c.Effective(env, ini) {
+		shown[s.Name] = s.Value
+	}
+	if strings.TrimSpace(shown["DECNET_GEOIP_DB"]) != "/srv/GeoLite2-City.mmdb" {
+		t.Errorf("config show geoip = %q", shown["DECNET_GEOIP_DB"])
+	}
+	if shown["DECNET_ASN_DB"] != "/var/lib/GeoIP/GeoLite2-ASN.mmdb" {
+		t.Errorf("config show asn = %q", shown["DECNET_ASN_DB"])
+	}
+}

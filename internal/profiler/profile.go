@@ -58,6 +58,9 @@ type Accumulator struct {
 	// Commands are the most recent MaxCommands commands, oldest first.
 	Commands        []Command `json:"commands,omitempty"`
 	CommandsDropped int       `json:"commands_dropped,omitempty"`
+	// Fingerprints are the typed fingerprints of every event, internal
+	// ones included: the prober's and the sniffer's describe the attacker.
+	Fingerprints FingerprintState `json:"fingerprints"`
 }
 
 // Add folds one event. Events should arrive in non-decreasing time order
@@ -80,6 +83,11 @@ func (a *Accumulator) Add(e model.Event) {
 		a.LastSeen = e.TS
 	}
 	a.OS.Add(e.EventType, e.Fields)
+	var headers map[string]string
+	if h, ok := e.Fields["headers"]; ok && e.EventType == EventRequest {
+		headers = ParseHeaders(h)
+	}
+	a.Fingerprints.Add(e.Service, e.EventType, e.Fields, headers)
 	if IsInternalDecky(e.Decky) {
 		return
 	}
@@ -91,13 +99,9 @@ func (a *Accumulator) Add(e model.Event) {
 	if service != "" && !slices.Contains(a.Services, service) && len(a.Services) < MaxServices {
 		a.Services = append(a.Services, service)
 	}
-	if e.EventType == EventRequest {
-		if h, ok := e.Fields["headers"]; ok {
-			for _, t := range HeaderTools(ParseHeaders(h)) {
-				if !slices.Contains(a.HeaderTools, t) {
-					a.HeaderTools = append(a.HeaderTools, t)
-				}
-			}
+	for _, t := range HeaderTools(headers) {
+		if !slices.Contains(a.HeaderTools, t) {
+			a.HeaderTools = append(a.HeaderTools, t)
 		}
 	}
 	if text, ok := CommandText(e.EventType, e.Fields); ok {
@@ -139,15 +143,16 @@ type Profile struct {
 	ServiceCount int       `json:"service_count"`
 	// Deckies are the decoy deckies in first-contact order (internal
 	// decnet-* excluded, QUIRK 3 fixed); DeckyCount counts them.
-	Deckies         []string           `json:"deckies"`
-	DeckyCount      int                `json:"decky_count"`
-	IsTraversal     bool               `json:"is_traversal"`
-	TraversalPath   string             `json:"traversal_path,omitempty"`
-	Traversal       *TraversalDetected `json:"traversal,omitempty"`
-	Commands        []Command          `json:"commands"`
-	CommandsDropped int                `json:"commands_dropped,omitempty"`
-	Buckets         ServiceBuckets     `json:"buckets"`
-	Behavior        Behavior           `json:"behavior"`
+	Deckies         []string            `json:"deckies"`
+	DeckyCount      int                 `json:"decky_count"`
+	IsTraversal     bool                `json:"is_traversal"`
+	TraversalPath   string              `json:"traversal_path,omitempty"`
+	Traversal       *TraversalDetected  `json:"traversal,omitempty"`
+	Commands        []Command           `json:"commands"`
+	CommandsDropped int                 `json:"commands_dropped,omitempty"`
+	Fingerprints    []model.Fingerprint `json:"fingerprints"`
+	Buckets         ServiceBuckets      `json:"buckets"`
+	Behavior        Behavior            `json:"behavior"`
 }
 
 // Profile renders the current state. It does not modify the Accumulator.
@@ -171,6 +176,7 @@ func (a *Accumulator) Profile() Profile {
 		Traversal:       a.Traversal.Detected(a.IP),
 		Commands:        append([]Command{}, a.Commands...),
 		CommandsDropped: a.CommandsDropped,
+		Fingerprints:    a.Fingerprints.List(),
 		Buckets:         a.Interaction.Buckets(),
 	}
 	st := a.Timing.Stats()

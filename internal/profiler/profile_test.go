@@ -45,7 +45,8 @@ func TestAnalyzeGolden(t *testing.T) {
 				{"ssh", "web1", "cmd3", at(13.2)}, {"ssh", "web1", "cmd4", at(19)}, {"ssh", "web1", "cmd5", at(19.1)},
 				{"ssh", "web1", "cmd6", at(19.3)},
 			},
-			Buckets: ServiceBuckets{Scanned: []string{}, Interacted: []string{"ssh"}},
+			Fingerprints: []model.Fingerprint{},
+			Buckets:      ServiceBuckets{Scanned: []string{}, Interacted: []string{"ssh"}},
 			Behavior: Behavior{
 				BehaviorClass: ClassInteractive, Rule: RuleInteractive, ToolGuesses: []string{},
 				// IATs: nine 1s, then 1, 0.4, 2.6, 0.2, 5.8, 0.1, 0.2

@@ -51,11 +51,27 @@ func attackerUpsertSQL(d dialect) string {
 // to now.
 func (s *Store) UpsertAttacker(ctx context.Context, a model.Attacker) (out model.Attacker, err error) {
 	defer wrap(&err, "UpsertAttacker(%q)", a.IP)
+	args, err := s.attackerArgs(uuid.NewString(), a)
+	if err != nil {
+		return out, err
+	}
+	unlock := s.lockWrites()
+	_, err = s.db.ExecContext(ctx, s.q.attackerUpsert, args...)
+	unlock()
+	if err != nil {
+		return out, err
+	}
+	return s.getAttacker(ctx, "ip", a.IP)
+}
+
+// attackerArgs validates a and returns the arguments of attackerUpsert
+// with id as the uuid of a new row.
+func (s *Store) attackerArgs(id string, a model.Attacker) ([]any, error) {
 	if a.IP == "" {
-		return out, errors.New("empty ip")
+		return nil, errors.New("empty ip")
 	}
 	if len(a.IP) > maxIP {
-		return out, fmt.Errorf("ip longer than %d bytes", maxIP)
+		return nil, fmt.Errorf("ip longer than %d bytes", maxIP)
 	}
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = s.now()
@@ -68,27 +84,21 @@ func (s *Store) UpsertAttacker(ctx context.Context, a model.Attacker) (out model
 	}
 	var lists [4]string
 	for i, v := range []any{nonNil(a.Services), nonNil(a.Deckies), nonNil(a.Fingerprints), nonNil(a.Commands)} {
+		var err error
 		if lists[i], err = jsonArg(v); err != nil {
-			return out, err
+			return nil, err
 		}
 	}
 	var asn any
 	if a.ASN != 0 {
 		asn = a.ASN
 	}
-	unlock := s.lockWrites()
-	_, err = s.db.ExecContext(ctx, s.q.attackerUpsert,
-		uuid.NewString(), a.IP, nullString(clip(a.IdentityID, maxUUID)), s.d.timeArg(a.FirstSeen),
+	return []any{id, a.IP, nullString(clip(a.IdentityID, maxUUID)), s.d.timeArg(a.FirstSeen),
 		s.d.timeArg(a.LastSeen), a.EventCount, a.ServiceCount, a.DeckyCount, lists[0], lists[1],
 		nullString(a.TraversalPath), a.IsTraversal, a.BountyCount, a.CredentialCount, lists[2], lists[3],
 		nullString(clip(a.CountryCode, maxCountryCode)), nullString(clip(a.CountrySource, maxSource)), asn,
 		nullString(clip(a.ASName, maxASName)), nullString(clip(a.BGPPrefix, maxBGPPrefix)),
-		nullString(clip(a.ASNSource, maxSource)), s.d.timeArg(a.UpdatedAt))
-	unlock()
-	if err != nil {
-		return out, err
-	}
-	return s.getAttacker(ctx, "ip", a.IP)
+		nullString(clip(a.ASNSource, maxSource)), s.d.timeArg(a.UpdatedAt)}, nil
 }
 
 // nonNil makes a nil slice encode as [] rather than null.
@@ -166,34 +176,43 @@ func behaviorUpsertSQL(d dialect) string {
 
 // UpsertAttackerBehavior inserts or replaces the behaviour row of
 // b.AttackerUUID. An unknown attacker is store.ErrNotFound. Empty JSON
-// documents are stored as {} and a nil tool list as [].
+// documents are stored as {} and nil lists as [].
 func (s *Store) UpsertAttackerBehavior(ctx context.Context, b model.AttackerBehavior) (err error) {
 	defer wrap(&err, "UpsertAttackerBehavior(%q)", b.AttackerUUID)
+	args, err := s.behaviorArgs(b)
+	if err != nil {
+		return err
+	}
+	defer s.lockWrites()()
+	_, err = s.db.ExecContext(ctx, s.q.behaviorUpsert, args...)
+	if s.d.isForeignKeyViolation(err) {
+		return fmt.Errorf("no attacker with that uuid: %w", store.ErrNotFound)
+	}
+	return err
+}
+
+// behaviorArgs returns the arguments of behaviorUpsert for b.
+func (s *Store) behaviorArgs(b model.AttackerBehavior) ([]any, error) {
 	var docs [3]string
 	for i, raw := range [][]byte{b.TCPFingerprint, b.TimingStats, b.PhaseSequence} {
+		var err error
 		if docs[i], err = rawJSONArg(raw, "{}"); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var lists [3]string
 	for i, v := range [][]string{b.ToolGuesses, b.KexOrderRaw, b.SSHClientBanners} {
+		var err error
 		if lists[i], err = jsonArg(nonNil(v)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if b.UpdatedAt.IsZero() {
 		b.UpdatedAt = s.now()
 	}
-	defer s.lockWrites()()
-	_, err = s.db.ExecContext(ctx, s.q.behaviorUpsert,
-		b.AttackerUUID, nullString(clip(b.OSGuess, maxOSGuess)), b.HopDistance, docs[0], lists[1], lists[2],
+	return []any{b.AttackerUUID, nullString(clip(b.OSGuess, maxOSGuess)), b.HopDistance, docs[0], lists[1], lists[2],
 		b.RetransmitCount, nullString(clip(b.BehaviorClass, maxBehavior)), b.BeaconIntervalS, b.BeaconJitterPct,
-		lists[0], docs[1],
-		docs[2], s.d.timeArg(b.UpdatedAt))
-	if s.d.isForeignKeyViolation(err) {
-		return fmt.Errorf("no attacker with that uuid: %w", store.ErrNotFound)
-	}
-	return err
+		lists[0], docs[1], docs[2], s.d.timeArg(b.UpdatedAt)}, nil
 }
 
 // GetAttackerBehavior returns the behaviour row of an attacker, or

@@ -69,11 +69,13 @@ type queries struct {
 	stateUpsert    string
 	attackerUpsert string
 	behaviorUpsert string
-	revokeInsert   string
-	credential     *multiRow
-	logInsert      *multiRow
-	bountyInsert   *multiRow
-	eventIDLookup  *multiRow
+	// profileStateUpsert writes one profiler_state row.
+	profileStateUpsert string
+	revokeInsert       string
+	credential         *multiRow
+	logInsert          *multiRow
+	bountyInsert       *multiRow
+	eventIDLookup      *multiRow
 	// eventIDLookupBefore takes the highest logs id before the batch, then
 	// the ids.
 	eventIDLookupBefore *multiRow
@@ -84,6 +86,7 @@ func buildQueries(d dialect) queries {
 		stateUpsert:         stateUpsertSQL(d),
 		attackerUpsert:      attackerUpsertSQL(d),
 		behaviorUpsert:      behaviorUpsertSQL(d),
+		profileStateUpsert:  profileStateUpsertSQL(d),
 		revokeInsert:        d.insertIgnoreVerb() + revokeInsertBody + d.insertIgnoreTail(),
 		credential:          newMultiRow(credentialInsertHead, d.onConflictUpdate(credentialDedupCols)+credentialBumpSet(d), credentialInsertCols),
 		logInsert:           newMultiRow(d.logInsertVerb()+logInsertPrefix, "", logInsertCols),
