@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -58,8 +59,10 @@ func scratchNATSPrefix(t *testing.T, url string) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := js.DeleteStream(ctx, prefix+"_EVENTS"); err != nil {
-			t.Logf("cleanup: delete stream %s_EVENTS: %v", prefix, err)
+		for _, name := range []string{prefix + "_EVENTS", "KV_" + prefix + "_LEASES"} {
+			if err := js.DeleteStream(ctx, name); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+				t.Logf("cleanup: delete stream %s: %v", name, err)
+			}
 		}
 	})
 	return prefix

@@ -41,7 +41,13 @@ func (a *App) startProfiler(ctx context.Context) error {
 		return err
 	}
 	pctx, pcancel := context.WithCancel(ctx)
-	a.goRun(func() { w.Run(pctx) })
+	a.goRun(func() {
+		// One profiler per deployment: processes sharing a NATS server
+		// take turns through a lease.
+		if err := a.bus.RunExclusive(pctx, profiler.DurableName, w.Run); err != nil {
+			a.log.Error("profiler worker not started", "err", err)
+		}
+	})
 	a.goRun(func() { a.bus.RunHeartbeat(ctx, "profiler", heartbeatInterval, nil) })
 	if _, err := a.bus.OnControl("profiler", func() {
 		a.log.Info("profiler worker stopping on request")

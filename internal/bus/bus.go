@@ -100,6 +100,9 @@ type Options struct {
 	StreamMaxAge time.Duration
 	// AsyncMaxPending bounds PublishEventAsync's unacknowledged window.
 	AsyncMaxPending int
+	// LeaseTTL is how long a RunExclusive lease survives its holder's
+	// last renewal (DefaultLeaseTTL).
+	LeaseTTL time.Duration
 	// Logger receives connection and server logs; nil = slog.Default().
 	Logger *slog.Logger
 }
@@ -119,6 +122,9 @@ func (o *Options) withDefaults() {
 	}
 	if o.AsyncMaxPending <= 0 {
 		o.AsyncMaxPending = DefaultAsyncMaxPending
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = DefaultLeaseTTL
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

@@ -75,7 +75,10 @@ func forEachServer(t *testing.T, fn func(t *testing.T, h *harness)) {
 		}
 		prefix := uniquePrefix()
 		// Registered before any Bus is opened, so it runs after they close.
-		t.Cleanup(func() { deleteStream(t, url, prefix+"_"+streamBaseName) })
+		t.Cleanup(func() {
+			deleteStream(t, url, prefix+"_"+streamBaseName)
+			deleteStream(t, url, "KV_"+prefix+"_"+leaseBucketBase)
+		})
 		fn(t, &harness{external: true, base: Options{
 			URL: url, SubjectPrefix: prefix, Name: t.Name(), AckWait: testAckWait, Logger: testLogger(),
 		}})

@@ -40,8 +40,10 @@ const (
 )
 
 // CorrelatorDecky and CorrelatorService name the traversal_detected events
-// the worker emits (the original's decnet-correlator lines). The worker
-// ignores its own events when they come back on the stream.
+// the worker emits (the original's decnet-correlator lines). Filed under the
+// attacker's address like the prober's, they come back on the stream and
+// count as internal events: event_count then matches the address's logs
+// rows, and the decky prefix keeps them out of everything else.
 const (
 	CorrelatorDecky   = "decnet-correlator"
 	CorrelatorService = "correlator"
@@ -101,7 +103,9 @@ type WorkerOptions struct {
 
 // Worker is the profiler worker: it folds every event into its source
 // address's Accumulator and keeps the attackers and attacker_behavior rows
-// current. It is not safe for concurrent use; run one per deployment.
+// current. It is not safe for concurrent use, and one per deployment must
+// run at a time (the app holds a bus lease for it): two would split an
+// address's events and overwrite each other's state.
 type Worker struct {
 	o    WorkerOptions
 	log  *slog.Logger
@@ -204,7 +208,11 @@ func (w *Worker) Stats() WorkerStats { return w.stat }
 // it. Events are acked only after the rows covering them are committed, so
 // a crash redelivers them, and the per-address sequence in profiler_state
 // keeps a redelivered event from counting twice.
+//
+// Run starts from the stored state: when it runs again after losing its
+// lease to another process, that process may have written newer state.
 func (w *Worker) Run(ctx context.Context) {
+	w.ips = make(map[string]*entry)
 	var pending []*bus.EventBatch
 	pendingN := 0
 	lastFlush := w.o.Now()
@@ -331,7 +339,7 @@ func (w *Worker) fold(ctx context.Context, eb *bus.EventBatch) error {
 	now := w.o.Now()
 	for i, ev := range evs {
 		ip, ok := AttackerIP(ev)
-		if !ok || (ev.Decky == CorrelatorDecky && ev.Service == CorrelatorService) {
+		if !ok {
 			w.stat.Skipped++
 			continue
 		}

@@ -241,7 +241,7 @@ func TestWorkerRecountsCredentialsUntilTheIngesterCatchesUp(t *testing.T) {
 	}
 }
 
-func TestWorkerIgnoresEventsWithoutAnAttackerAndItsOwnTraversalLines(t *testing.T) {
+func TestWorkerFilesProberAndCorrelatorEventsAsInternalAndSkipsEventsWithoutAnAttacker(t *testing.T) {
 	e := newWorkerEnv(t)
 	stop := e.start(DurableName)
 	defer stop()
@@ -252,9 +252,11 @@ func TestWorkerIgnoresEventsWithoutAnAttackerAndItsOwnTraversalLines(t *testing.
 		model.Event{TS: w0, Decky: "decnet-prober", Service: "prober", EventType: "jarm",
 			Fields: map[string]string{"target_ip": ip, "jarm_hash": "27d40d40d29d40d1dc42d43d00041d"}},
 	)
-	a := e.waitAttacker(ip, func(a model.Attacker) bool { return a.EventCount >= 1 })
-	if a.EventCount != 1 || len(a.Fingerprints) != 1 || a.Fingerprints[0].Type != FPJARM || a.DeckyCount != 0 {
-		t.Errorf("row = %+v; want only the prober's event, filed under the probed host", a)
+	a := e.waitAttacker(ip, func(a model.Attacker) bool { return a.EventCount >= 2 })
+	if a.EventCount != 2 || len(a.Fingerprints) != 1 || a.Fingerprints[0].Type != FPJARM || a.DeckyCount != 0 ||
+		a.ServiceCount != 0 {
+		t.Errorf("row = %+v; want the correlator's and the prober's events counted (the prober's filed under "+
+			"the probed host) and neither as a decky or service", a)
 	}
 }
 

@@ -68,3 +68,55 @@ func TestBusSourceTakesNotificationsButNotAttackerEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestTwoDispatchersOnOneBusShareEachNotification(t *testing.T) {
+	ctx := context.Background()
+	b, err := bus.Open(ctx, bus.Options{DataDir: filepath.Join(t.TempDir(), "nats")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var mu sync.Mutex
+	got := map[string]int{}
+	for range 2 { // two decnet processes on one NATS server
+		stop, err := BusSource(b).SubscribeAll(func(e bus.Envelope) {
+			mu.Lock()
+			got[e.ID]++
+			mu.Unlock()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+	}
+	const n = 50
+	for range n {
+		if err := b.Publish(ctx, bus.AttackerScored, "scored", map[string]string{"k": "v"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A marker published last arrives last on this connection.
+	if err := b.Publish(ctx, bus.AttackerObserved, "marker", nil); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		seen := len(got)
+		mu.Unlock()
+		if seen >= n+1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != n+1 {
+		t.Fatalf("%d distinct notifications delivered, want %d", len(got), n+1)
+	}
+	for id, c := range got {
+		if c != 1 {
+			t.Errorf("notification %s delivered %d times across the two dispatchers, want once", id, c)
+		}
+	}
+}

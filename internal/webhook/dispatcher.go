@@ -36,9 +36,13 @@ type Subscriber interface {
 	Subscribe(pattern, queue string, fn func(bus.Envelope)) (*bus.Subscription, error)
 }
 
+// QueueGroup is the NATS queue group of every dispatcher's subscriptions:
+// processes sharing one NATS server split the notifications between them,
+// so each event reaches each receiver once, not once per process.
+const QueueGroup = "webhook"
+
 // BusSource subscribes to every notification family on b
-// (bus.NotificationFamilies; no queue group: every webhook process sees
-// every notification).
+// (bus.NotificationFamilies) in QueueGroup.
 func BusSource(b Subscriber) Source {
 	return SourceFunc(func(h func(bus.Envelope)) (func() error, error) {
 		var subs []*bus.Subscription
@@ -52,7 +56,7 @@ func BusSource(b Subscriber) Source {
 		// Notification families only: ">" would also take every attacker
 		// event and JetStream's ack traffic.
 		for _, p := range bus.NotificationFamilies {
-			s, err := b.Subscribe(p, "", h)
+			s, err := b.Subscribe(p, QueueGroup, h)
 			if err != nil {
 				unsubscribe()
 				return nil, err
