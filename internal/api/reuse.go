@@ -2,24 +2,80 @@ package api
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/decnet/decnet/internal/api/middleware"
-	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 )
 
-// Paging bounds of list routes.
+// Bounds of list routes' query parameters (api_db.md §3.2).
 const (
 	defaultPageSize = 50
 	maxPageSize     = 1000
+	// maxOffset is the original's bound, a signed 32-bit integer.
+	maxOffset = math.MaxInt32
+	// maxSearchLen caps free-text searches, in characters; each is a
+	// substring scan, so a longer one only costs the database more.
+	maxSearchLen = 512
 )
 
-// reuseList is a page of credential-reuse findings.
-type reuseList struct {
-	Data  []model.CredentialReuse `json:"data"`
-	Total int64                   `json:"total"`
+// page is the standard list envelope, {"data", "total", "limit", "offset"}.
+type page[T any] struct {
+	Data   []T   `json:"data"`
+	Total  int64 `json:"total"`
+	Limit  int   `json:"limit"`
+	Offset int   `json:"offset"`
+}
+
+// newPage wraps a page of rows; nil data encodes as [].
+func newPage[T any](data []T, total int64, p paging) page[T] {
+	if data == nil {
+		data = []T{}
+	}
+	return page[T]{Data: data, Total: total, Limit: p.limit, Offset: p.offset}
+}
+
+// paging is a validated limit and offset.
+type paging struct{ limit, offset int }
+
+// pagingParams reads limit (default 50, 1 to maxLimit) and offset.
+func pagingParams(q url.Values, maxLimit int) (paging, error) {
+	limit, err := intParam(queryValue(q, "limit"), "limit", defaultPageSize, 1, maxLimit)
+	if err != nil {
+		return paging{}, err
+	}
+	offset, err := intParam(queryValue(q, "offset"), "offset", 0, 0, maxOffset)
+	if err != nil {
+		return paging{}, err
+	}
+	return paging{limit: limit, offset: offset}, nil
+}
+
+// queryValue returns a query parameter, with the values browser clients
+// send for an unset field ("null", "NULL", "undefined") read as absent, as
+// the original's list routes do (api_db.md §3).
+func queryValue(q url.Values, name string) string {
+	switch v := q.Get(name); v {
+	case "null", "NULL", "undefined":
+		return ""
+	default:
+		return v
+	}
+}
+
+// searchParam returns a free-text search parameter of at most maxSearchLen
+// characters; a longer one is a 422.
+func searchParam(q url.Values, name string) (string, error) {
+	v := queryValue(q, name)
+	if utf8.RuneCountInString(v) > maxSearchLen {
+		return "", newError(http.StatusUnprocessableEntity,
+			name+" must be at most "+strconv.Itoa(maxSearchLen)+" characters", nil)
+	}
+	return v, nil
 }
 
 var errNoReuseStore = newError(http.StatusServiceUnavailable, "credential reuse findings are not available in this process", nil)
@@ -31,28 +87,21 @@ func (s *Server) listCredentialReuse(w http.ResponseWriter, r *http.Request) err
 		return errNoReuseStore
 	}
 	q := r.URL.Query()
-	limit, err := intParam(q.Get("limit"), "limit", defaultPageSize, 1, maxPageSize)
+	pg, err := pagingParams(q, maxPageSize)
 	if err != nil {
 		return err
 	}
-	offset, err := intParam(q.Get("offset"), "offset", 0, 0, 1<<30)
-	if err != nil {
-		return err
-	}
-	minTargets, err := intParam(q.Get("min_target_count"), "min_target_count", 2, 2, 1<<20)
+	minTargets, err := intParam(queryValue(q, "min_target_count"), "min_target_count", 2, 2, 1<<20)
 	if err != nil {
 		return err
 	}
 	rows, total, err := s.reuse.ListReuse(r.Context(), store.ReuseQuery{
-		Limit: limit, Offset: offset, MinTargetCount: minTargets, SecretKind: q.Get("secret_kind"),
+		Limit: pg.limit, Offset: pg.offset, MinTargetCount: minTargets, SecretKind: queryValue(q, "secret_kind"),
 	})
 	if err != nil {
 		return err
 	}
-	if rows == nil {
-		rows = []model.CredentialReuse{}
-	}
-	middleware.WriteJSON(w, http.StatusOK, reuseList{Data: rows, Total: total})
+	middleware.WriteJSON(w, http.StatusOK, newPage(rows, total, pg))
 	return nil
 }
 

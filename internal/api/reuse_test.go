@@ -51,7 +51,7 @@ func TestCredentialReuseRoutesListAndGetFindings(t *testing.T) {
 	id := seedReuse(t, e)
 
 	r := e.do(req{method: http.MethodGet, path: "/api/v1/credential-reuse", token: tok})
-	if r.status != http.StatusOK || r.body["total"] != float64(1) {
+	if r.status != http.StatusOK || r.body["total"] != float64(1) || r.body["limit"] != float64(defaultPageSize) || r.body["offset"] != float64(0) {
 		t.Fatalf("list: %d %s", r.status, r.raw)
 	}
 	row := r.body["data"].([]any)[0].(map[string]any)
@@ -60,6 +60,10 @@ func TestCredentialReuseRoutesListAndGetFindings(t *testing.T) {
 	}
 	if r := e.do(req{method: http.MethodGet, path: "/api/v1/credential-reuse?min_target_count=3", token: tok}); r.body["total"] != float64(0) {
 		t.Errorf("min_target_count=3: %s", r.raw)
+	}
+	if r := e.do(req{method: http.MethodGet, path: "/api/v1/credential-reuse?limit=5&offset=1&min_target_count=null&secret_kind=undefined", token: tok}); r.body["total"] != float64(1) ||
+		len(r.body["data"].([]any)) != 0 || r.body["limit"] != float64(5) || r.body["offset"] != float64(1) {
+		t.Errorf("second page with absent filters: %s", r.raw)
 	}
 	if r := e.do(req{method: http.MethodGet, path: "/api/v1/credential-reuse/" + id, token: tok}); r.status != http.StatusOK || r.body["attempt_count"] != float64(2) {
 		t.Errorf("get: %d %s", r.status, r.raw)

@@ -48,6 +48,14 @@ type Options struct {
 	// Reuse serves the credential-reuse findings; without it those routes
 	// answer 503.
 	Reuse store.CredentialReuseRepository
+	// Attackers serves the /attackers routes; without it they answer 503.
+	Attackers store.AttackerReadRepository
+	// Intel serves GET /credentials and GET /bounty; without it they
+	// answer 503.
+	Intel store.IntelRepository
+	// Identities serves the /identities routes; without it they answer
+	// 503.
+	Identities IdentityReader
 }
 
 // withDefaults returns o with every unset optional field filled.
@@ -86,6 +94,9 @@ type Server struct {
 
 	webhooks         store.WebhookRepository
 	reuse            store.CredentialReuseRepository
+	attackers        store.AttackerReadRepository
+	intel            store.IntelRepository
+	identities       IdentityReader
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
 
@@ -128,6 +139,9 @@ func New(o Options) (*Server, error) {
 
 		webhooks:         o.Webhooks,
 		reuse:            o.Reuse,
+		attackers:        o.Attackers,
+		intel:            o.Intel,
+		identities:       o.Identities,
 		webhookDeliverer: o.WebhookDeliverer,
 		publisher:        o.Publisher,
 		mux:              http.NewServeMux(),

@@ -144,16 +144,20 @@ type AttackerBehavior struct {
 	TCPFingerprint json.RawMessage `json:"tcp_fingerprint"`
 	// KexOrderRaw and SSHClientBanners are the distinct SSH key-exchange
 	// orders and client banners seen from the attacker.
-	KexOrderRaw      []string        `json:"kex_order_raw"`
-	SSHClientBanners []string        `json:"ssh_client_banners"`
-	RetransmitCount  int             `json:"retransmit_count"`
-	BehaviorClass    string          `json:"behavior_class,omitempty"`
-	BeaconIntervalS  *float64        `json:"beacon_interval_s,omitempty"`
-	BeaconJitterPct  *float64        `json:"beacon_jitter_pct,omitempty"`
-	ToolGuesses      []string        `json:"tool_guesses"`
-	TimingStats      json.RawMessage `json:"timing_stats"`
-	PhaseSequence    json.RawMessage `json:"phase_sequence"`
-	UpdatedAt        time.Time       `json:"updated_at"`
+	KexOrderRaw      []string `json:"kex_order_raw"`
+	SSHClientBanners []string `json:"ssh_client_banners"`
+	// InteractedServices and ScannedServices are the interaction classes:
+	// services the attacker did something with, and those it only probed.
+	InteractedServices []string        `json:"interacted_services"`
+	ScannedServices    []string        `json:"scanned_services"`
+	RetransmitCount    int             `json:"retransmit_count"`
+	BehaviorClass      string          `json:"behavior_class,omitempty"`
+	BeaconIntervalS    *float64        `json:"beacon_interval_s,omitempty"`
+	BeaconJitterPct    *float64        `json:"beacon_jitter_pct,omitempty"`
+	ToolGuesses        []string        `json:"tool_guesses"`
+	TimingStats        json.RawMessage `json:"timing_stats"`
+	PhaseSequence      json.RawMessage `json:"phase_sequence"`
+	UpdatedAt          time.Time       `json:"updated_at"`
 }
 
 // User roles.

@@ -240,17 +240,21 @@ func (p Profile) BehaviorRow(attackerUUID string, now time.Time) (model.Attacker
 		return model.AttackerBehavior{}, err
 	}
 	return model.AttackerBehavior{
-		AttackerUUID:    attackerUUID,
-		OSGuess:         b.OSGuess,
-		HopDistance:     b.HopDistance,
-		TCPFingerprint:  tcp,
-		RetransmitCount: b.RetransmitCount,
-		BehaviorClass:   string(b.BehaviorClass),
-		BeaconIntervalS: b.BeaconIntervalS,
-		BeaconJitterPct: b.BeaconJitterPct,
-		ToolGuesses:     slices.Clone(b.ToolGuesses),
-		TimingStats:     timing,
-		PhaseSequence:   phases,
-		UpdatedAt:       now,
+		AttackerUUID:       attackerUUID,
+		OSGuess:            b.OSGuess,
+		HopDistance:        b.HopDistance,
+		TCPFingerprint:     tcp,
+		RetransmitCount:    b.RetransmitCount,
+		BehaviorClass:      string(b.BehaviorClass),
+		BeaconIntervalS:    b.BeaconIntervalS,
+		BeaconJitterPct:    b.BeaconJitterPct,
+		ToolGuesses:        slices.Clone(b.ToolGuesses),
+		KexOrderRaw:        slices.Clone(b.KexOrderRaw),
+		SSHClientBanners:   slices.Clone(b.SSHClientBanners),
+		InteractedServices: slices.Clone(p.Buckets.Interacted),
+		ScannedServices:    slices.Clone(p.Buckets.Scanned),
+		TimingStats:        timing,
+		PhaseSequence:      phases,
+		UpdatedAt:          now,
 	}, nil
 }

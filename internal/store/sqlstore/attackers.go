@@ -157,12 +157,14 @@ func (s *Store) GetAttackerUUIDByIP(ctx context.Context, ip string) (id string, 
 	return id, err
 }
 
-const behaviorColumns = "attacker_uuid, os_guess, hop_distance, tcp_fingerprint, kex_order_raw, ssh_client_banners, retransmit_count, " +
+const behaviorColumns = "attacker_uuid, os_guess, hop_distance, tcp_fingerprint, kex_order_raw, ssh_client_banners, " +
+	"interacted_services, scanned_services, retransmit_count, " +
 	"behavior_class, beacon_interval_s, beacon_jitter_pct, tool_guesses, timing_stats, phase_sequence, updated_at"
 
 func behaviorUpsertSQL(d dialect) string {
 	set := ""
-	for i, c := range []string{"os_guess", "hop_distance", "tcp_fingerprint", "kex_order_raw", "ssh_client_banners", "retransmit_count",
+	for i, c := range []string{"os_guess", "hop_distance", "tcp_fingerprint", "kex_order_raw", "ssh_client_banners",
+		"interacted_services", "scanned_services", "retransmit_count",
 		"behavior_class", "beacon_interval_s", "beacon_jitter_pct", "tool_guesses", "timing_stats",
 		"phase_sequence", "updated_at"} {
 		if i > 0 {
@@ -170,7 +172,7 @@ func behaviorUpsertSQL(d dialect) string {
 		}
 		set += c + " = " + d.excluded(c)
 	}
-	return "INSERT INTO attacker_behavior (" + behaviorColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
+	return "INSERT INTO attacker_behavior (" + behaviorColumns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" +
 		d.onConflictUpdate("attacker_uuid") + set
 }
 
@@ -200,8 +202,8 @@ func (s *Store) behaviorArgs(b model.AttackerBehavior) ([]any, error) {
 			return nil, err
 		}
 	}
-	var lists [3]string
-	for i, v := range [][]string{b.ToolGuesses, b.KexOrderRaw, b.SSHClientBanners} {
+	var lists [5]string
+	for i, v := range [][]string{b.ToolGuesses, b.KexOrderRaw, b.SSHClientBanners, b.InteractedServices, b.ScannedServices} {
 		var err error
 		if lists[i], err = jsonArg(nonNil(v)); err != nil {
 			return nil, err
@@ -211,7 +213,7 @@ func (s *Store) behaviorArgs(b model.AttackerBehavior) ([]any, error) {
 		b.UpdatedAt = s.now()
 	}
 	return []any{b.AttackerUUID, nullString(clip(b.OSGuess, maxOSGuess)), b.HopDistance, docs[0], lists[1], lists[2],
-		b.RetransmitCount, nullString(clip(b.BehaviorClass, maxBehavior)), b.BeaconIntervalS, b.BeaconJitterPct,
+		lists[3], lists[4], b.RetransmitCount, nullString(clip(b.BehaviorClass, maxBehavior)), b.BeaconIntervalS, b.BeaconJitterPct,
 		lists[0], docs[1], docs[2], s.d.timeArg(b.UpdatedAt)}, nil
 }
 
@@ -219,32 +221,10 @@ func (s *Store) behaviorArgs(b model.AttackerBehavior) ([]any, error) {
 // store.ErrNotFound.
 func (s *Store) GetAttackerBehavior(ctx context.Context, attackerUUID string) (b model.AttackerBehavior, err error) {
 	defer wrap(&err, "GetAttackerBehavior(%q)", attackerUUID)
-	var os, class sql.NullString
-	var hop sql.NullInt64
-	var interval, jitter sql.NullFloat64
-	err = s.db.QueryRowContext(ctx, "SELECT "+behaviorColumns+" FROM attacker_behavior WHERE attacker_uuid = ?",
-		attackerUUID).Scan(&b.AttackerUUID, &os, &hop, (*rawJSON)(&b.TCPFingerprint), jsonText{&b.KexOrderRaw},
-		jsonText{&b.SSHClientBanners}, &b.RetransmitCount, &class,
-		&interval, &jitter, jsonText{&b.ToolGuesses}, (*rawJSON)(&b.TimingStats), (*rawJSON)(&b.PhaseSequence),
-		(*dbTime)(&b.UpdatedAt))
+	b, err = scanBehavior(s.db.QueryRowContext(ctx, "SELECT "+behaviorColumns+
+		" FROM attacker_behavior WHERE attacker_uuid = ?", attackerUUID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, store.ErrNotFound
 	}
-	if err != nil {
-		return b, err
-	}
-	b.OSGuess, b.BehaviorClass = os.String, class.String
-	if hop.Valid {
-		h := int(hop.Int64)
-		b.HopDistance = &h
-	}
-	if interval.Valid {
-		b.BeaconIntervalS = &interval.Float64
-	}
-	if jitter.Valid {
-		b.BeaconJitterPct = &jitter.Float64
-	}
-	b.ToolGuesses, b.KexOrderRaw, b.SSHClientBanners = nonNil(b.ToolGuesses), nonNil(b.KexOrderRaw),
-		nonNil(b.SSHClientBanners)
-	return b, nil
+	return b, err
 }

@@ -99,6 +99,7 @@ func TestAttackerBehaviorRoundTripsAndIsReplaced(t *testing.T) {
 			RetransmitCount: 3, BehaviorClass: "beaconing", BeaconIntervalS: &interval, BeaconJitterPct: &jitter,
 			ToolGuesses: []string{"cobalt_strike"}, TimingStats: json.RawMessage(`{"mean_iat_s":60.5}`),
 			KexOrderRaw: []string{"curve25519-sha256,ecdh-sha2-nistp256"}, SSHClientBanners: []string{"SSH-2.0-Go"},
+			InteractedServices: []string{"ssh"}, ScannedServices: []string{"ftp", "http"},
 			PhaseSequence: json.RawMessage(`{"recon_end_ts":null}`), UpdatedAt: t0,
 		}
 		if err := s.UpsertAttackerBehavior(t.Context(), b); err != nil {
@@ -126,6 +127,7 @@ func TestAttackerBehaviorRoundTripsAndIsReplaced(t *testing.T) {
 		}
 		want = model.AttackerBehavior{AttackerUUID: a.UUID, TCPFingerprint: json.RawMessage(`{}`),
 			ToolGuesses: []string{}, KexOrderRaw: []string{}, SSHClientBanners: []string{},
+			InteractedServices: []string{}, ScannedServices: []string{},
 			TimingStats: json.RawMessage(`{}`), PhaseSequence: json.RawMessage(`{}`), UpdatedAt: t0.Add(time.Minute).Truncate(time.Microsecond)}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("sparse behaviour (-want +got):\n%s", diff)

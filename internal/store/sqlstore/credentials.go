@@ -39,6 +39,31 @@ func credentialBumpSet(d dialect) string {
 // first, and the number of rows matching q without paging.
 func (s *Store) ListCredentials(ctx context.Context, q store.CredentialQuery) (out []model.Credential, total int64, err error) {
 	defer wrap(&err, "ListCredentials")
+	return s.listCredentials(ctx, credentialWhere(q), q.Limit, q.Offset)
+}
+
+// SearchCredentials is ListCredentials with a literal, case-insensitive
+// substring search over decky_name, service, principal and
+// secret_printable.
+func (s *Store) SearchCredentials(ctx context.Context, q store.CredentialSearch) (out []model.Credential, total int64, err error) {
+	defer wrap(&err, "SearchCredentials")
+	w := credentialWhere(q.CredentialQuery)
+	w.addContains(q.Search, "decky_name", "service", "principal", "secret_printable")
+	return s.listCredentials(ctx, w, q.Limit, q.Offset)
+}
+
+// ListAttackerCredentials returns the credential rows of one attacker,
+// matched by attacker_uuid or by ip since the profiler backfills the uuid
+// after ingest wrote the row, most recently seen first, and their number.
+func (s *Store) ListAttackerCredentials(ctx context.Context, attackerUUID, ip string, limit, offset int) (out []model.Credential, total int64, err error) {
+	defer wrap(&err, "ListAttackerCredentials(%q)", attackerUUID)
+	var w where
+	w.addArgs("(attacker_uuid = ? OR attacker_ip = ?)", attackerUUID, ip)
+	return s.listCredentials(ctx, w, limit, offset)
+}
+
+// credentialWhere holds the exact-match filters of q.
+func credentialWhere(q store.CredentialQuery) where {
 	var w where
 	if q.AttackerIP != "" {
 		w.add("attacker_ip = ?", q.AttackerIP)
@@ -46,10 +71,17 @@ func (s *Store) ListCredentials(ctx context.Context, q store.CredentialQuery) (o
 	if q.Service != "" {
 		w.add("service = ?", q.Service)
 	}
+	return w
+}
+
+// listCredentials returns a page of the rows matching w, most recently seen
+// first, and the number matching.
+func (s *Store) listCredentials(ctx context.Context, w where, limit, offset int) ([]model.Credential, int64, error) {
+	var total int64
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM credentials"+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	limit, offset := pageArgs(q.Limit, q.Offset)
+	limit, offset = pageArgs(limit, offset)
 	rows, err := s.db.QueryContext(ctx,
 		"SELECT "+credentialColumns+" FROM credentials"+w.sql()+" ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?",
 		append(w.args, limit, offset)...)
@@ -57,7 +89,7 @@ func (s *Store) ListCredentials(ctx context.Context, q store.CredentialQuery) (o
 		return nil, 0, err
 	}
 	defer rows.Close()
-	out = make([]model.Credential, 0, min(limit, 64))
+	out := make([]model.Credential, 0, min(limit, 64))
 	for rows.Next() {
 		var c model.Credential
 		var uuid, principal, b64, printable, outcome sql.NullString

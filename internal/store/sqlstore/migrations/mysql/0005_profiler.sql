@@ -13,3 +13,8 @@ CREATE TABLE IF NOT EXISTS profiler_state (
     updated_at DATETIME(6) NOT NULL,
     PRIMARY KEY (ip)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- The profiler's interaction classes (pipeline.md §3.7): the services the
+-- attacker interacted with and those it only scanned, JSON lists.
+ALTER TABLE attacker_behavior ADD COLUMN interacted_services TEXT;
+ALTER TABLE attacker_behavior ADD COLUMN scanned_services TEXT;

@@ -17,3 +17,8 @@ CREATE TABLE IF NOT EXISTS profiler_state (
     last_seq   INTEGER NOT NULL DEFAULT 0,
     updated_at TEXT NOT NULL
 ) STRICT;
+
+-- The profiler's interaction classes (pipeline.md §3.7): the services the
+-- attacker interacted with and those it only scanned, JSON lists.
+ALTER TABLE attacker_behavior ADD COLUMN interacted_services TEXT;
+ALTER TABLE attacker_behavior ADD COLUMN scanned_services TEXT;
