@@ -181,6 +181,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if err := a.startReuseCorrelator(runCtx); err != nil {
 		return err
 	}
+	if err := a.startIdentityClusterer(runCtx); err != nil {
+		return err
+	}
 	if err := a.startWebhooks(runCtx); err != nil {
 		return err
 	}

@@ -27,12 +27,13 @@ const attackerColumns = "uuid, ip, identity_id, first_seen, last_seen, event_cou
 	"country_code, country_source, asn, as_name, bgp_prefix, asn_source, updated_at"
 
 // attackerUpsertSQL inserts a row with a fresh uuid or, when the ip exists,
-// overwrites the profiler-owned columns and keeps the uuid. Columns no
-// model field carries (rotation, IPv6 leak, routing enrichment) belong to
-// other writers and are left alone.
+// overwrites the profiler-owned columns and keeps the uuid. identity_id
+// belongs to the identity clusterer and is only set on insert; columns no
+// model field carries (rotation, IPv6 leak, RPKI, PTR) belong to other
+// writers and are left alone.
 func attackerUpsertSQL(d dialect) string {
 	set := ""
-	for i, c := range []string{"identity_id", "first_seen", "last_seen", "event_count", "service_count",
+	for i, c := range []string{"first_seen", "last_seen", "event_count", "service_count",
 		"decky_count", "services", "deckies", "traversal_path", "is_traversal", "bounty_count",
 		"credential_count", "fingerprints", "commands", "country_code", "country_source", "asn", "as_name",
 		"bgp_prefix", "asn_source", "updated_at"} {

@@ -110,3 +110,28 @@ func TestSaveProfilesRefusesAnOversizeState(t *testing.T) {
 		}
 	})
 }
+
+func TestSaveProfilesKeepsTheIdentityTheClustererSet(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		const ip = "198.51.100.64"
+		saved, err := s.SaveProfiles(t.Context(), []store.ProfileWrite{profileWrite(ip, 1, `{}`, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.ExecContext(t.Context(), "UPDATE attackers SET identity_id = ? WHERE uuid = ?",
+			"identity-1", saved[0].UUID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveProfiles(t.Context(), []store.ProfileWrite{profileWrite(ip, 2, `{}`, 2)}); err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.GetAttackerByUUID(t.Context(), saved[0].UUID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.IdentityID != "identity-1" || a.EventCount != 2 {
+			t.Errorf("after a second flush identity_id = %q, event_count = %d; want the clusterer's identity kept",
+				a.IdentityID, a.EventCount)
+		}
+	})
+}
