@@ -4,7 +4,7 @@ GO ?= go
 FUZZTIME ?= 30s
 BENCH_EVENTS ?= 200000
 
-.PHONY: up build test test-race vet fuzz bench bench-ssh bench-fleetmem ci
+.PHONY: up build test test-race vet fuzz bench bench-ssh bench-fleetmem bench-intel ci
 
 up:
 	$(GO) run ./cmd/decnet up
@@ -44,6 +44,13 @@ bench-ssh:
 # fleet in the same run (docs/benchmarks.md).
 bench-fleetmem:
 	$(GO) run ./bench/fleetmem
+
+# Profiler events/s (incremental against the original's rebuild, and end to
+# end through the bus into SQLite) and identity clustering of 10 000 and
+# 100 000 attackers against the original's pair loop (docs/benchmarks.md).
+bench-intel:
+	$(GO) test -run '^$$' -bench . -benchtime 100000x -count 3 ./internal/profiler/
+	$(GO) test -run '^$$' -bench 'Cluster|Reconcile|TickSQLite' -benchtime 3x -count 3 ./internal/clustering/
 
 ci:
 	bash .ci/run

@@ -86,8 +86,10 @@ func (p IdentityPlan) Empty() bool {
 // clusterer reads its inputs from and writes its plans to.
 type IdentityClusterRepository interface {
 	// ListClusterInputs returns every attacker row with only the columns
-	// clustering reads: uuid, ip, identity_id, first/last seen, asn,
-	// fingerprints and commands.
+	// clustering reads: uuid, ip, identity_id, first/last seen, asn and
+	// fingerprints. Commands are left out: they feed only the medium
+	// tier, which cannot make an edge (clustering.EdgeThreshold), and are
+	// the bulk of a row.
 	ListClusterInputs(ctx context.Context) ([]model.Attacker, error)
 	// ListIdentityLinks maps every identity uuid to its merged_into_uuid
 	// ("" for a live identity).

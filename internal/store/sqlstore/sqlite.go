@@ -26,6 +26,10 @@ import (
 //     the default checkpointed, and fsynced, almost every batch;
 //     BenchmarkCommitBatch gains about 15%, at the price of a larger WAL file
 //     and a longer pause on the commit that runs the checkpoint;
+//   - a page cache of up to 32 MiB per connection instead of 2 MiB, filled
+//     only as pages are read: the identity clusterer's tick reads and
+//     rewrites every attackers row, and its first tick over 100 000 rows
+//     took 5.0–5.3 s with the default against 3.5–3.6 s (ingest unchanged);
 //   - BEGIN IMMEDIATE, so a write transaction takes the write lock up front
 //     instead of failing with SQLITE_BUSY when it upgrades from a read.
 const sqliteParams = "_pragma=busy_timeout(30000)" +
@@ -34,6 +38,7 @@ const sqliteParams = "_pragma=busy_timeout(30000)" +
 	"&_pragma=foreign_keys(1)" +
 	"&_pragma=temp_store(MEMORY)" +
 	"&_pragma=wal_autocheckpoint(16384)" +
+	"&_pragma=cache_size(-32768)" +
 	"&_txlock=immediate"
 
 // sqliteTimeLayout is the stored timestamp form: fixed width, so comparing
