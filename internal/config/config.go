@@ -69,6 +69,11 @@ type Config struct {
 	// asn, as_name and bgp_prefix; empty turns ASN lookup off.
 	ASNDB string
 
+	// AttackBundle is an operator-supplied MITRE ATT&CK STIX 2.1 bundle
+	// (enterprise-attack.json) for technique names, URLs and groups; empty
+	// uses the built-in subset covering decnet's own rules.
+	AttackBundle string
+
 	// WebhookAllowPrivate lets webhooks target private, loopback and other
 	// non-global addresses (the SSRF guard's IP-category checks are skipped).
 	WebhookAllowPrivate bool
@@ -259,6 +264,11 @@ var settings = []setting{
 	{name: "DECNET_ASN_DB", def: "", help: "MaxMind GeoLite2-ASN .mmdb for attacker AS numbers, names and prefixes; empty = off",
 		apply: func(c *Config, v string) error {
 			c.ASNDB = v
+			return nil
+		}},
+	{name: "DECNET_ATTACK_BUNDLE", def: "", help: "MITRE ATT&CK STIX bundle (enterprise-attack.json) for technique names, URLs and groups; empty = built-in subset",
+		apply: func(c *Config, v string) error {
+			c.AttackBundle = v
 			return nil
 		}},
 	{name: "DECNET_WEBHOOK_ALLOW_PRIVATE", def: "false", help: "allow webhook targets on private, loopback or link-local addresses",

@@ -200,3 +200,31 @@ func TestEnrichmentDatabasesAreOptionalPaths(t *testing.T) {
 		t.Errorf("config show asn = %q", shown["DECNET_ASN_DB"])
 	}
 }
+
+func TestAttackBundleIsAnOptionalPath(t *testing.T) {
+	c, err := Load(envOf(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AttackBundle != "" || c.Sources["DECNET_ATTACK_BUNDLE"] != "default" {
+		t.Errorf("attack bundle must default to the built-in subset, got %q from %s", c.AttackBundle, c.Sources["DECNET_ATTACK_BUNDLE"])
+	}
+	dir := t.TempDir()
+	ini := filepath.Join(dir, "decnet.ini")
+	if err := os.WriteFile(ini, []byte("[decnet]\nattack_bundle = /srv/attack/enterprise-attack.json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Load(envOf(nil), ini); err != nil {
+		t.Fatal(err)
+	}
+	if c.AttackBundle != "/srv/attack/enterprise-attack.json" || c.Sources["DECNET_ATTACK_BUNDLE"] != "file" {
+		t.Errorf("file: %q from %s", c.AttackBundle, c.Sources["DECNET_ATTACK_BUNDLE"])
+	}
+	env := envOf(map[string]string{"DECNET_ATTACK_BUNDLE": " /opt/enterprise-attack-18.1.json "})
+	if c, err = Load(env, ini); err != nil {
+		t.Fatal(err)
+	}
+	if c.AttackBundle != "/opt/enterprise-attack-18.1.json" || c.Sources["DECNET_ATTACK_BUNDLE"] != "env" {
+		t.Errorf("env: %q from %s", c.AttackBundle, c.Sources["DECNET_ATTACK_BUNDLE"])
+	}
+}

@@ -55,7 +55,7 @@ func (w *where) sql() string {
 const logColumns = "id, event_id, timestamp, decky, service, event_type, attacker_ip, session_id, raw_line, fields, msg"
 
 // ListLogs returns log rows matching q, newest first.
-func (s *Store) ListLogs(ctx context.Context, q store.LogQuery) (out []model.LogEntry, err error) {
+func (s *Store) ListLogs(ctx context.Context, q store.LogQuery) (_ []model.LogEntry, err error) {
 	defer wrap(&err, "ListLogs")
 	var w where
 	if q.Decky != "" {
@@ -84,7 +84,12 @@ func (s *Store) ListLogs(ctx context.Context, q store.LogQuery) (out []model.Log
 		return nil, err
 	}
 	defer rows.Close()
-	out = make([]model.LogEntry, 0, min(limit, 64))
+	return scanLogs(rows, min(limit, 64))
+}
+
+// scanLogs reads rows selected as logColumns.
+func scanLogs(rows *sql.Rows, capacity int) ([]model.LogEntry, error) {
+	out := make([]model.LogEntry, 0, capacity)
 	for rows.Next() {
 		var e model.LogEntry
 		var eventID, session, msg sql.NullString
