@@ -157,7 +157,9 @@ type response struct {
 	status int
 	header http.Header
 	body   map[string]any
-	raw    string
+	// list is the body when it is a JSON array.
+	list []any
+	raw  string
 }
 
 // req describes one request; zero fields are omitted.
@@ -212,7 +214,11 @@ func (e *env) do(r req) response {
 	}
 	out := response{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
 	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(raw, &out.body); err != nil {
+		dst := any(&out.body)
+		if raw[0] == '[' {
+			dst = &out.list
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
 			e.t.Fatalf("%s %s: undecodable JSON %q: %v", r.method, r.path, raw, err)
 		}
 	}

@@ -3,6 +3,8 @@ package api
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/decnet/decnet/internal/store"
 )
 
 // routes lists every API route and the access it requires. It is the one
@@ -24,6 +26,22 @@ func (s *Server) routes() []route {
 		{http.MethodGet, "/api/v1/identities/{uuid}/observations", AccessViewer, s.listIdentityObservations},
 		{http.MethodGet, "/api/v1/credential-reuse", AccessViewer, s.listCredentialReuse},
 		{http.MethodGet, "/api/v1/credential-reuse/{id}", AccessViewer, s.getCredentialReuse},
+		{http.MethodGet, "/api/v1/attackers/export/stix", AccessViewer, s.exportFleet("stix")},
+		{http.MethodGet, "/api/v1/attackers/export/misp", AccessViewer, s.exportFleet("misp")},
+		{http.MethodGet, "/api/v1/attackers/{uuid}/export/stix", AccessViewer, s.exportAttacker("stix")},
+		{http.MethodGet, "/api/v1/attackers/{uuid}/export/misp", AccessViewer, s.exportAttacker("misp")},
+		{http.MethodGet, "/api/v1/ttp/techniques", AccessViewer, s.listTechniques},
+		{http.MethodGet, "/api/v1/ttp/techniques/{technique_id}/groups", AccessViewer, s.techniqueGroups},
+		{http.MethodGet, "/api/v1/ttp/by-identity/{id}", AccessViewer, s.ttpByScope(store.ScopeIdentity)},
+		{http.MethodGet, "/api/v1/ttp/by-attacker/{id}", AccessViewer, s.ttpByScope(store.ScopeAttacker)},
+		{http.MethodGet, "/api/v1/ttp/by-session/{id}", AccessViewer, s.ttpByScope(store.ScopeSession)},
+		{http.MethodGet, "/api/v1/ttp/by-campaign/{id}", AccessViewer, s.ttpByScope("campaign")},
+		{http.MethodGet, "/api/v1/ttp/tags/{scope}/{uuid}/{technique_id}", AccessViewer, s.listTagsByScope},
+		{http.MethodGet, "/api/v1/ttp/rules", AccessViewer, s.listRules},
+		{http.MethodPost, "/api/v1/ttp/rules/{rule_id}/state", AccessAdmin, s.setRuleState},
+		{http.MethodDelete, "/api/v1/ttp/rules/{rule_id}/state", AccessAdmin, s.clearRuleState},
+		{http.MethodGet, "/api/v1/ttp/export/navigator", AccessViewer, s.navigatorFleet},
+		{http.MethodGet, "/api/v1/ttp/export/navigator/identity/{uuid}", AccessViewer, s.navigatorIdentity},
 		{http.MethodGet, "/api/v1/webhooks", AccessAdmin, s.listWebhooks},
 		{http.MethodPost, "/api/v1/webhooks", AccessAdmin, s.createWebhook},
 		{http.MethodGet, "/api/v1/webhooks/{uuid}", AccessAdmin, s.getWebhook},

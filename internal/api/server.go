@@ -13,6 +13,7 @@ import (
 	"github.com/decnet/decnet/internal/api/middleware"
 	"github.com/decnet/decnet/internal/auth"
 	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/ttp/attack"
 )
 
 // Options configures New. Users and Tokens are required; New fills the rest.
@@ -56,6 +57,13 @@ type Options struct {
 	// Identities serves the /identities routes; without it they answer
 	// 503.
 	Identities IdentityReader
+	// TTP serves the /ttp rollups, the inspector and the exports; TTPRules
+	// the rule catalogue; without them those routes answer 503.
+	TTP      store.TTPTagRepository
+	TTPRules TTPRules
+	// Attack is the loaded ATT&CK catalogue for names and URLs; nil means
+	// the built-in subset.
+	Attack *attack.Catalog
 }
 
 // withDefaults returns o with every unset optional field filled.
@@ -97,6 +105,9 @@ type Server struct {
 	attackers        store.AttackerReadRepository
 	intel            store.IntelRepository
 	identities       IdentityReader
+	ttp              store.TTPTagRepository
+	ttpRules         TTPRules
+	attackCatalog    *attack.Catalog
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
 
@@ -142,6 +153,9 @@ func New(o Options) (*Server, error) {
 		attackers:        o.Attackers,
 		intel:            o.Intel,
 		identities:       o.Identities,
+		ttp:              o.TTP,
+		ttpRules:         o.TTPRules,
+		attackCatalog:    o.Attack,
 		webhookDeliverer: o.WebhookDeliverer,
 		publisher:        o.Publisher,
 		mux:              http.NewServeMux(),
