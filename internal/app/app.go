@@ -30,6 +30,8 @@ import (
 	"github.com/decnet/decnet/internal/services"
 	"github.com/decnet/decnet/internal/store/sqlstore"
 	"github.com/decnet/decnet/internal/syslog"
+	"github.com/decnet/decnet/internal/ttp"
+	"github.com/decnet/decnet/internal/ttp/attack"
 	"github.com/decnet/decnet/internal/webhook"
 )
 
@@ -65,6 +67,8 @@ type App struct {
 	fleet      *fleet.Runtime
 	eventLog   *services.LogFile
 	enricher   *enrich.Enricher
+	attack     *attack.Catalog
+	ttpStack   *ttp.Stack
 	demo       bool
 	demoSubnet string
 	httpSrv    *http.Server
@@ -184,6 +188,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if err := a.startIdentityClusterer(runCtx); err != nil {
 		return err
 	}
+	if err := a.startTTP(runCtx); err != nil {
+		return err
+	}
 	if err := a.startWebhooks(runCtx); err != nil {
 		return err
 	}
@@ -291,6 +298,12 @@ func (a *App) closeParts() {
 		a.enricher.Close()
 		a.enricher = nil
 	}
+	if a.ttpStack != nil {
+		if err := a.ttpStack.Close(); err != nil {
+			a.log.Warn("ttp rule store close", "err", err)
+		}
+		a.ttpStack = nil
+	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Warn("store close", "err", err)
@@ -344,6 +357,9 @@ func (a *App) startAPI(secret []byte) error {
 		Attackers:        a.store,
 		Intel:            a.store,
 		Identities:       a.store,
+		TTP:              a.store,
+		TTPRules:         ttpRules{a.ttpStack.Store},
+		Attack:           a.attack,
 		WebhookDeliverer: a.webhooks,
 		Publisher:        a.bus,
 	})

@@ -74,6 +74,10 @@ type Config struct {
 	// uses the built-in subset covering decnet's own rules.
 	AttackBundle string
 
+	// TTPRulesDir is a directory of ATT&CK rule files overlaying the
+	// embedded pack (same id replaces), hot-reloaded; empty uses the pack.
+	TTPRulesDir string
+
 	// WebhookAllowPrivate lets webhooks target private, loopback and other
 	// non-global addresses (the SSRF guard's IP-category checks are skipped).
 	WebhookAllowPrivate bool
@@ -269,6 +273,11 @@ var settings = []setting{
 	{name: "DECNET_ATTACK_BUNDLE", def: "", help: "MITRE ATT&CK STIX bundle (enterprise-attack.json) for technique names, URLs and groups; empty = built-in subset",
 		apply: func(c *Config, v string) error {
 			c.AttackBundle = v
+			return nil
+		}},
+	{name: "DECNET_TTP_RULES_DIR", def: "", help: "directory of ATT&CK rule YAML files overlaying the built-in pack, reloaded on change; empty = built-in pack only",
+		apply: func(c *Config, v string) error {
+			c.TTPRulesDir = v
 			return nil
 		}},
 	{name: "DECNET_WEBHOOK_ALLOW_PRIVATE", def: "false", help: "allow webhook targets on private, loopback or link-local addresses",

@@ -228,3 +228,17 @@ func TestAttackBundleIsAnOptionalPath(t *testing.T) {
 		t.Errorf("env: %q from %s", c.AttackBundle, c.Sources["DECNET_ATTACK_BUNDLE"])
 	}
 }
+
+func TestTTPRulesDirDefaultsToThePackAlone(t *testing.T) {
+	c, err := Load(envOf(nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TTPRulesDir != "" {
+		t.Errorf("default rules dir = %q, want none", c.TTPRulesDir)
+	}
+	if c, err = Load(envOf(map[string]string{"DECNET_TTP_RULES_DIR": "/etc/decnet/rules"}), ""); err != nil ||
+		c.TTPRulesDir != "/etc/decnet/rules" {
+		t.Errorf("env: %q, %v", c.TTPRulesDir, err)
+	}
+}

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/decnet/decnet/internal/api"
+	"github.com/decnet/decnet/internal/model"
+	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/ttp"
+	"github.com/decnet/decnet/internal/ttp/attack"
+)
+
+// ttpWorkers is how many notifications are tagged at once; anchor waits
+// for the profiler block one each.
+const ttpWorkers = 4
+
+// startTTP loads the ATT&CK catalogue and the rule pack and runs the TTP
+// worker on the event stream (its own durable consumer) and on the
+// notifications it tags, both shared with other processes.
+func (a *App) startTTP(ctx context.Context) error {
+	cat, err := attack.Open(a.cfg.AttackBundle)
+	if err != nil {
+		return err
+	}
+	a.attack = cat
+	stack, err := ttp.NewStack(ctx, ttp.StackOptions{
+		RulesDir:      a.cfg.TTPRulesDir,
+		States:        a.store,
+		Catalog:       cat,
+		ArtifactsRoot: filepath.Join(a.cfg.DataDir, "artifacts"),
+		Logger:        a.log.With("part", "ttp"),
+	})
+	if err != nil {
+		return err
+	}
+	a.ttpStack = stack
+	w, err := ttp.NewWorker(ttp.WorkerOptions{
+		Tagger: stack.Tagger, Tags: a.store, Attackers: a.store, Sources: a.store, Publisher: a.bus,
+		Logger: a.log.With("part", "ttp"),
+	})
+	if err != nil {
+		return err
+	}
+	consumer, err := a.bus.EventConsumer(ctx, ttp.DurableName)
+	if err != nil {
+		return fmt.Errorf("bus: create ttp consumer: %v", err)
+	}
+	a.goRun(func() { w.RunStream(ctx, consumer) })
+	a.goRun(func() {
+		if err := w.RunNotifications(ctx, a.bus, ttpWorkers); err != nil {
+			a.log.Error("ttp notifications not tagged", "err", err)
+		}
+	})
+	a.goRun(func() { a.bus.RunHeartbeat(ctx, "ttp", heartbeatInterval, nil) })
+	return nil
+}
+
+// ttpRules adapts the rule store to the API's catalogue.
+type ttpRules struct{ s *ttp.FSStore }
+
+// Catalogue lists every loaded rule with its live state, then each file
+// that failed to load as an error row.
+func (r ttpRules) Catalogue() []api.RuleRow {
+	var out []api.RuleRow
+	for _, rule := range r.s.Rules() {
+		st := rule.State
+		row := api.RuleRow{RuleID: rule.ID, RuleVersion: rule.Version, Name: rule.Name, Description: rule.Description,
+			AppliesTo: slices.Clone(rule.AppliesTo), State: st.State, ConfidenceMax: st.ConfidenceMax,
+			ExpiresAt: st.ExpiresAt, Reason: st.Reason, SetBy: st.SetBy, Source: rule.SourcePath}
+		if row.State == "" {
+			row.State = model.RuleEnabled
+		}
+		if !st.SetAt.IsZero() {
+			t := st.SetAt
+			row.SetAt = &t
+		}
+		for _, e := range rule.Emits {
+			id := e.TechniqueID
+			if e.SubTechniqueID != "" {
+				id = e.SubTechniqueID
+			}
+			row.Techniques = append(row.Techniques, id)
+		}
+		out = append(out, row)
+	}
+	slices.SortFunc(out, func(a, b api.RuleRow) int { return strings.Compare(a.RuleID, b.RuleID) })
+	for _, e := range r.s.Errors() {
+		out = append(out, api.RuleRow{RuleID: e.RuleID, Source: e.Path, State: "error", Error: e.Err.Error()})
+	}
+	return out
+}
+
+// SetState stores and applies an operator's state.
+func (r ttpRules) SetState(ctx context.Context, m model.TTPRuleState) (model.TTPRuleState, error) {
+	st, err := r.s.SetState(ctx, m.RuleID, ttp.RuleState{State: m.State, ConfidenceMax: m.ConfidenceMax,
+		ExpiresAt: m.ExpiresAt, Reason: m.Reason}, m.SetBy)
+	if errors.Is(err, ttp.ErrUnknownRule) {
+		return m, fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	}
+	if err != nil {
+		return m, err
+	}
+	return model.TTPRuleState{RuleID: m.RuleID, State: st.State, ConfidenceMax: st.ConfidenceMax,
+		ExpiresAt: st.ExpiresAt, Reason: st.Reason, SetBy: st.SetBy, SetAt: st.SetAt}, nil
+}
+
+// ClearState reverts a rule to enabled.
+func (r ttpRules) ClearState(ctx context.Context, id, _ string) error {
+	if !slices.ContainsFunc(r.s.Rules(), func(rule *ttp.Rule) bool { return rule.ID == id }) {
+		return fmt.Errorf("%w: rule %s", store.ErrNotFound, id)
+	}
+	return r.s.ClearState(ctx, id)
+}
