@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/decnet/decnet/internal/api"
+	"github.com/decnet/decnet/internal/bus"
+	"github.com/decnet/decnet/internal/config"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 	"github.com/decnet/decnet/internal/ttp"
@@ -115,4 +119,43 @@ func (r ttpRules) ClearState(ctx context.Context, id, _ string) error {
 		return fmt.Errorf("%w: rule %s", store.ErrNotFound, id)
 	}
 	return r.s.ClearState(ctx, id)
+}
+
+// RunTTPWorker runs the TTP worker on its own (decnet ttp) against a
+// running deployment's NATS server and database, until ctx ends. It shares
+// the stream consumer and the notification queue group with every other
+// TTP worker, so several can run side by side.
+func RunTTPWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.NATSURL == "" {
+		return errors.New("decnet ttp joins a running deployment: set DECNET_NATS_URL to its NATS server " +
+			"(decnet up already runs the TTP worker)")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, log: log, out: io.Discard, fatal: make(chan error, 1)}
+	defer a.closeParts()
+	var err error
+	if a.store, err = openStore(ctx, cfg, log); err != nil {
+		return err
+	}
+	if err := a.store.Migrate(ctx); err != nil {
+		return fmt.Errorf("database migration failed: %v", err)
+	}
+	if a.bus, err = bus.Open(ctx, bus.Options{URL: cfg.NATSURL, SubjectPrefix: cfg.NATSPrefix, Name: "decnet-ttp",
+		Logger: log.With("part", "bus")}); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := a.startTTP(wctx); err != nil {
+		return err
+	}
+	if _, err := a.bus.OnControl("ttp", cancel); err != nil {
+		return fmt.Errorf("bus: subscribe to ttp control: %v", err)
+	}
+	log.Info("ttp worker running", "rules", len(a.ttpStack.Store.Rules()), "attack", a.attack.Release())
+	<-wctx.Done()
+	a.wg.Wait()
+	return nil
 }

@@ -3,18 +3,24 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/testenv"
 	"github.com/decnet/decnet/internal/ttp"
 )
 
@@ -130,4 +136,62 @@ func countTags(t *testing.T, s store.TTPTagRepository, attacker string) int64 {
 		n += r.Count
 	}
 	return n
+}
+
+func TestStandaloneTTPWorkerTagsAStreamEventAndStopsOnControl(t *testing.T) {
+	natsURL := os.Getenv("DECNET_TEST_NATS_URL")
+	if natsURL == "" {
+		testenv.Missing(t, "external NATS not configured: set DECNET_TEST_NATS_URL (e.g. nats://127.0.0.1:4222)")
+		return
+	}
+	prefix := scratchNATSPrefix(t, natsURL)
+	cfg := testConfig(t, map[string]string{"DECNET_NATS_URL": natsURL, "DECNET_NATS_PREFIX": prefix})
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const ip = "203.0.113.78"
+	attacker, err := st.UpsertAttacker(ctx, model.Attacker{IP: ip})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- RunTTPWorker(ctx, cfg, slog.New(slog.DiscardHandler)) }()
+
+	b, err := bus.Open(ctx, bus.Options{URL: natsURL, SubjectPrefix: prefix, Name: "test", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.PublishEvent(ctx, model.Event{ID: uuid.NewString(), TS: time.Now(), Decky: "decky-01", Service: "ssh",
+		EventType: "command", SrcIP: ip, Fields: map[string]string{"command": "cat /etc/shadow"}}); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 20*time.Second, func() error {
+		rows, err := st.ListTechniquesByAttacker(ctx, attacker.UUID)
+		if err != nil || len(rows) == 0 {
+			return fmt.Errorf("no tags yet (%v)", err)
+		}
+		if rows[0].SubTechniqueID != "T1003.008" {
+			return fmt.Errorf("tagged %+v, want T1003.008", rows)
+		}
+		return nil
+	})
+	ctl := bus.Control{Action: bus.ControlStop, RequestedBy: "test", TS: float64(time.Now().Unix())}
+	if err := b.Publish(ctx, "system.ttp.control", bus.TypeControl, ctl); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("worker returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("worker did not stop on system.ttp.control")
+	}
 }
