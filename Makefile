@@ -4,7 +4,7 @@ GO ?= go
 FUZZTIME ?= 30s
 BENCH_EVENTS ?= 200000
 
-.PHONY: up build test test-race vet fuzz bench bench-ssh bench-fleetmem bench-intel ci
+.PHONY: up build test test-race vet fuzz bench bench-ssh bench-fleetmem bench-intel bench-ttp ci
 
 up:
 	$(GO) run ./cmd/decnet up
@@ -52,6 +52,12 @@ bench-fleetmem:
 bench-intel:
 	$(GO) test -run '^$$' -bench . -benchtime 100000x -count 3 ./internal/profiler/
 	$(GO) test -run '^$$' -bench 'Cluster|Reconcile|TickSQLite' -benchtime 3x -count 3 ./internal/clustering/
+
+# ATT&CK tagging: commands/s through the rule engine (prefilter against the
+# plain regexp loop), tag inserts/s and event → ttp.tagged latency.
+bench-ttp:
+	$(GO) test -run '^$$' -bench 'EngineCommands' -benchtime 2s -count 3 -cpu 1 ./internal/ttp/
+	$(GO) run ./bench/ttp
 
 ci:
 	bash .ci/run

@@ -257,7 +257,8 @@ func (s *FSStore) effectiveLocked(id string) *Rule {
 
 // Changes registers a new subscriber and returns its channel of rule
 // changes; it is closed by Close. Each call is a separate subscriber, so
-// every tagger's index gets every change.
+// every tagger's index gets every change. The subscriber must keep reading:
+// a full channel holds up reloads (a change is never dropped).
 func (s *FSStore) Changes() <-chan RuleChange {
 	ch := make(chan RuleChange, changeBuffer)
 	s.mu.Lock()
@@ -295,10 +296,25 @@ func (s *FSStore) publish(changes []RuleChange) {
 
 // Watch keeps idx in step with the store until ctx ends or the store
 // closes: it subscribes, installs the current rules, then applies every
-// change (a failed compile keeps the previous rule).
+// change (a failed compile keeps the previous rule). It blocks; Attach is
+// the non-blocking form.
 func (s *FSStore) Watch(ctx context.Context, idx *RuleIndex) {
 	ch := s.Changes()
 	idx.Replace(s.Rules())
+	s.follow(ctx, idx, ch)
+}
+
+// Attach installs the current rules into idx before returning, so the
+// first event is evaluated against the whole pack, then keeps idx in step
+// in the background until ctx ends or the store closes.
+func (s *FSStore) Attach(ctx context.Context, idx *RuleIndex) {
+	ch := s.Changes()
+	idx.Replace(s.Rules())
+	go s.follow(ctx, idx, ch)
+}
+
+func (s *FSStore) follow(ctx context.Context, idx *RuleIndex, ch <-chan RuleChange) {
+	defer s.unsubscribe(ch)
 	for {
 		select {
 		case <-ctx.Done():
@@ -314,6 +330,24 @@ func (s *FSStore) Watch(ctx context.Context, idx *RuleIndex) {
 			default:
 				idx.Install(c.Rule)
 			}
+		}
+	}
+}
+
+// unsubscribe stops deliveries to ch, then drains it so a publish that
+// already picked ch up never blocks on it.
+func (s *FSStore) unsubscribe(ch <-chan RuleChange) {
+	s.mu.Lock()
+	s.subs = slices.DeleteFunc(s.subs, func(c chan RuleChange) bool { return c == ch })
+	s.mu.Unlock()
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		default:
+			return
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +24,9 @@ type inMemoryStateRepoFake struct {
 	deletes int
 	failSet error
 }
+
+// testLogger keeps reload logs out of test output.
+var testLogger = slog.New(slog.DiscardHandler)
 
 func newInMemoryStateRepoFake() *inMemoryStateRepoFake {
 	return &inMemoryStateRepoFake{rows: map[string]model.TTPRuleState{}}
@@ -118,7 +122,7 @@ func ruleByID(rules []*Rule, id string) *Rule {
 }
 
 func TestFSStoreLoadsTheShippedPackByDefault(t *testing.T) {
-	s, err := OpenFSStore(context.Background(), FSStoreOptions{})
+	s, err := OpenFSStore(context.Background(), FSStoreOptions{Logger: testLogger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +143,7 @@ func TestFSStoreOverlayReplacesEmbeddedAndKeepsGoingPastABadFile(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "R0300.yaml"), "rule_id: R0300\nrule_version: [\n")
 	writeFile(t, filepath.Join(dir, "R0400.yaml"), ruleYAML("R0400", 1, "gamma"))
 	writeFile(t, filepath.Join(dir, "R0400.yaml.swp"), "junk")
-	s, err := OpenFSStore(context.Background(), FSStoreOptions{Embedded: testEmbedded(), Dir: dir})
+	s, err := OpenFSStore(context.Background(), FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(), Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +162,7 @@ func TestFSStoreOverlayReplacesEmbeddedAndKeepsGoingPastABadFile(t *testing.T) {
 }
 
 func TestFSStoreMissingDirIsAnError(t *testing.T) {
-	_, err := OpenFSStore(context.Background(), FSStoreOptions{Embedded: testEmbedded(),
+	_, err := OpenFSStore(context.Background(), FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(),
 		Dir: filepath.Join(t.TempDir(), "nope")})
 	if err == nil {
 		t.Fatal("want an error for a missing rules dir")
@@ -168,7 +172,7 @@ func TestFSStoreMissingDirIsAnError(t *testing.T) {
 func TestFSStoreHotReload(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "R0100.yaml"), ruleYAML("R0100", 2, "alpha2"))
-	s, err := OpenFSStore(context.Background(), FSStoreOptions{Embedded: testEmbedded(), Dir: dir,
+	s, err := OpenFSStore(context.Background(), FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(), Dir: dir,
 		Debounce: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +248,7 @@ func TestFSStoreHotReload(t *testing.T) {
 func TestFSStoreWatchKeepsAnIndexInStep(t *testing.T) {
 	dir := t.TempDir()
 	repo := newInMemoryStateRepoFake()
-	s, err := OpenFSStore(context.Background(), FSStoreOptions{Embedded: testEmbedded(), Dir: dir, States: repo,
+	s, err := OpenFSStore(context.Background(), FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(), Dir: dir, States: repo,
 		Debounce: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +316,7 @@ func TestFSStoreStatesArePersistedAppliedAndExpire(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	var clockMu sync.Mutex
 	clock := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }
-	s, err := OpenFSStore(ctx, FSStoreOptions{Embedded: testEmbedded(), States: repo, Now: clock})
+	s, err := OpenFSStore(ctx, FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(), States: repo, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +343,7 @@ func TestFSStoreStatesArePersistedAppliedAndExpire(t *testing.T) {
 	s.Close()
 
 	// A new store applies the persisted state.
-	s2, err := OpenFSStore(ctx, FSStoreOptions{Embedded: testEmbedded(), States: repo, Now: clock})
+	s2, err := OpenFSStore(ctx, FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(), States: repo, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +368,7 @@ func TestFSStoreStatesArePersistedAppliedAndExpire(t *testing.T) {
 	// An already expired row is dropped at open.
 	past := now.Add(-time.Minute)
 	repo.rows["R0200"] = model.TTPRuleState{RuleID: "R0200", State: model.RuleDisabled, ExpiresAt: &past}
-	s3, err := OpenFSStore(ctx, FSStoreOptions{Embedded: testEmbedded(), States: repo, Now: clock})
+	s3, err := OpenFSStore(ctx, FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(), States: repo, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +384,7 @@ func TestFSStoreStatesArePersistedAppliedAndExpire(t *testing.T) {
 func TestFSStoreSetStateErrors(t *testing.T) {
 	ctx := context.Background()
 	repo := newInMemoryStateRepoFake()
-	s, err := OpenFSStore(ctx, FSStoreOptions{Embedded: testEmbedded(), States: repo})
+	s, err := OpenFSStore(ctx, FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(), States: repo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +399,7 @@ func TestFSStoreSetStateErrors(t *testing.T) {
 	if _, err := s.SetState(ctx, "R0100", RuleState{State: model.RuleDisabled}, "a"); err == nil {
 		t.Error("repository failure not returned")
 	}
-	bare, err := OpenFSStore(ctx, FSStoreOptions{Embedded: testEmbedded()})
+	bare, err := OpenFSStore(ctx, FSStoreOptions{Logger: testLogger, Embedded: testEmbedded()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,4 +407,37 @@ func TestFSStoreSetStateErrors(t *testing.T) {
 	if _, err := bare.SetState(ctx, "R0100", RuleState{}, "a"); !errors.Is(err, ErrNoStateRepo) {
 		t.Errorf("no repo: %v", err)
 	}
+}
+
+func TestFSStoreAttachHydratesBeforeReturning(t *testing.T) {
+	s, err := OpenFSStore(context.Background(), FSStoreOptions{Logger: testLogger, Embedded: testEmbedded(),
+		States: newInMemoryStateRepoFake()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	idx := NewRuleIndex(EngineRules)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Attach(ctx, idx)
+	if _, ok := idx.Get("R0100"); !ok {
+		t.Fatal("Attach returned before hydrating the index")
+	}
+	if _, err := s.SetState(ctx, "R0200", RuleState{State: model.RuleDisabled}, "a"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() error {
+		if r, _ := idx.Get("R0200"); r.State.State != model.RuleDisabled {
+			return errors.New("state not applied")
+		}
+		return nil
+	})
+	cancel()
+	waitFor(t, func() error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if len(s.subs) != 0 {
+			return fmt.Errorf("%d subscribers after cancel", len(s.subs))
+		}
+		return nil
+	})
 }
