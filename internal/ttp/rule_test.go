@@ -176,3 +176,4 @@ func TestShippedEnginePack(t *testing.T) {
 		t.Error("R0016 still has a lookahead")
 	}
 }
+

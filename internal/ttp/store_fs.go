@@ -70,6 +70,10 @@ type RuleError struct {
 	Err    error
 }
 
+// Error makes a RuleError usable where an error is expected; the message
+// already names the file.
+func (e RuleError) Error() string { return e.Err.Error() }
+
 // FSStoreOptions configures a filesystem rule store. Zero values are the
 // defaults.
 type FSStoreOptions struct {
