@@ -129,6 +129,9 @@ func (e *Engine) program() *engineProgram {
 		groups := map[string]*fieldGroup{}
 		var order []*fieldGroup
 		for _, r := range rules {
+			if !EngineRules(r) { // an index without the engine predicate may hold lifter rules
+				continue
+			}
 			re := e.compile(r.Match.Pattern)
 			if re == nil {
 				continue

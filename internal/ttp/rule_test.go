@@ -176,4 +176,3 @@ func TestShippedEnginePack(t *testing.T) {
 		t.Error("R0016 still has a lookahead")
 	}
 }
-

@@ -63,11 +63,9 @@ func NewStack(ctx context.Context, o StackOptions) (*Stack, error) {
 	}
 	engineIdx := NewRuleIndex(EngineRules)
 	lifterIdx := NewRuleIndex(func(r *Rule) bool { return r.Lifter() != "" })
-	engineIdx.Replace(st.Rules())
-	lifterIdx.Replace(st.Rules())
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	go st.Watch(wctx, engineIdx)
-	go st.Watch(wctx, lifterIdx)
+	st.Attach(wctx, engineIdx)
+	st.Attach(wctx, lifterIdx)
 	opts := func() TagOptions { return TagOptions{Release: cat.Release(), URL: cat.URL, Now: time.Now()} }
 	taggers := append([]Tagger{NewEngine(engineIdx, opts)}, LiftersWith(LifterOptions{
 		Rules: lifterIdx.ForKind, Tag: opts, Log: o.Logger, ArtifactsRoot: o.ArtifactsRoot})...)
