@@ -35,6 +35,8 @@ func (a *App) startTTP(ctx context.Context) error {
 	stack, err := ttp.NewStack(ctx, ttp.StackOptions{
 		RulesDir:      a.cfg.TTPRulesDir,
 		States:        a.store,
+		StoreType:     a.cfg.TTPRuleStore,
+		Rows:          a.store,
 		Catalog:       cat,
 		ArtifactsRoot: filepath.Join(a.cfg.DataDir, "artifacts"),
 		Logger:        a.log.With("part", "ttp"),
@@ -65,7 +67,7 @@ func (a *App) startTTP(ctx context.Context) error {
 }
 
 // ttpRules adapts the rule store to the API's catalogue.
-type ttpRules struct{ s *ttp.FSStore }
+type ttpRules struct{ s ttp.RuleStore }
 
 // Catalogue lists every loaded rule with its live state, then each file
 // that failed to load as an error row.

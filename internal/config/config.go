@@ -78,6 +78,11 @@ type Config struct {
 	// embedded pack (same id replaces), hot-reloaded; empty uses the pack.
 	TTPRulesDir string
 
+	// TTPRuleStore is where TTP workers read rules: "filesystem" (the pack
+	// plus TTPRulesDir; such a process also mirrors its pack into the
+	// database) or "database" (what a filesystem master mirrored).
+	TTPRuleStore string
+
 	// WebhookAllowPrivate lets webhooks target private, loopback and other
 	// non-global addresses (the SSRF guard's IP-category checks are skipped).
 	WebhookAllowPrivate bool
@@ -278,6 +283,14 @@ var settings = []setting{
 	{name: "DECNET_TTP_RULES_DIR", def: "", help: "directory of ATT&CK rule YAML files overlaying the built-in pack, reloaded on change; empty = built-in pack only",
 		apply: func(c *Config, v string) error {
 			c.TTPRulesDir = v
+			return nil
+		}},
+	{name: "DECNET_TTP_RULE_STORE", def: "filesystem", help: "where TTP workers read rules: filesystem (built-in pack + DECNET_TTP_RULES_DIR, mirrored into the database) or database (the mirror; for workers on other hosts)",
+		apply: func(c *Config, v string) error {
+			if v != "filesystem" && v != "database" {
+				return errors.New("want filesystem or database")
+			}
+			c.TTPRuleStore = v
 			return nil
 		}},
 	{name: "DECNET_WEBHOOK_ALLOW_PRIVATE", def: "false", help: "allow webhook targets on private, loopback or link-local addresses",

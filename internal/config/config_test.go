@@ -242,3 +242,17 @@ func TestTTPRulesDirDefaultsToThePackAlone(t *testing.T) {
 		t.Errorf("env: %q, %v", c.TTPRulesDir, err)
 	}
 }
+
+func TestTTPRuleStoreIsFilesystemOrDatabase(t *testing.T) {
+	c, err := Load(envOf(nil), "")
+	if err != nil || c.TTPRuleStore != "filesystem" {
+		t.Fatalf("default = %q, %v", c.TTPRuleStore, err)
+	}
+	if c, err = Load(envOf(map[string]string{"DECNET_TTP_RULE_STORE": "database"}), ""); err != nil || c.TTPRuleStore != "database" {
+		t.Errorf("database: %q, %v", c.TTPRuleStore, err)
+	}
+	if _, err = Load(envOf(map[string]string{"DECNET_TTP_RULE_STORE": "git"}), ""); err == nil ||
+		!strings.Contains(err.Error(), "DECNET_TTP_RULE_STORE") || !strings.Contains(err.Error(), "filesystem or database") {
+		t.Errorf("bad value: %v", err)
+	}
+}

@@ -62,6 +62,7 @@ func ParseRule(data []byte, path string) (*Rule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", path, oneLine(err.Error()))
 	}
+	r.Text = string(data)
 	return r, nil
 }
 

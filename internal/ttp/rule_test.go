@@ -37,7 +37,7 @@ func TestParseRule(t *testing.T) {
 		AppliesTo: []string{KindCommand}, Match: Match{Pattern: `\bcat\s+/etc/passwd`},
 		Emits: []Emit{{TechniqueID: "T1083", Tactic: "TA0007", Confidence: 0.85},
 			{TechniqueID: "T1548", SubTechniqueID: "T1548.001", Tactic: "TA0004", Confidence: 0.9}},
-		EvidenceFields: []string{"command_text"}, SourcePath: "rules/ttp/R0013.yaml"}
+		EvidenceFields: []string{"command_text"}, SourcePath: "rules/ttp/R0013.yaml", Text: goodRule}
 	if diff := cmp.Diff(want, r); diff != "" {
 		t.Errorf("mismatch (-want +got):\n%s", diff)
 	}

@@ -2,6 +2,7 @@ package ttp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -16,6 +17,14 @@ type StackOptions struct {
 	RulesDir string
 	// States persists operators' rule states; nil keeps every rule enabled.
 	States StateRepo
+	// StoreType is StoreFilesystem ("" too) or StoreDatabase
+	// (DECNET_TTP_RULE_STORE): the rules of ttp_rule, as another host's
+	// master mirrored them, polled every second.
+	StoreType string
+	// Rows is the ttp_rule access: required for StoreDatabase; with the
+	// filesystem store it makes this process the master that mirrors its
+	// pack into ttp_rule for database-store workers.
+	Rows RuleRowRepo
 	// Catalog names techniques and stamps attack_release; nil is the
 	// built-in subset.
 	Catalog *attack.Catalog
@@ -28,7 +37,7 @@ type StackOptions struct {
 // engine and one for the lifters, both following the store's changes, and
 // the composite over the engine and every lifter.
 type Stack struct {
-	Store   *FSStore
+	Store   RuleStore
 	Tagger  *Composite
 	Catalog *attack.Catalog
 	cancel  context.CancelFunc
@@ -44,9 +53,26 @@ func NewStack(ctx context.Context, o StackOptions) (*Stack, error) {
 	if o.Catalog == nil {
 		o.Catalog = attack.Builtin()
 	}
-	st, err := OpenFSStore(ctx, FSStoreOptions{Dir: o.RulesDir, States: o.States, Logger: o.Logger})
-	if err != nil {
-		return nil, err
+	var st RuleStore
+	var fsStore *FSStore
+	switch o.StoreType {
+	case StoreFilesystem, "":
+		fs, err := OpenFSStore(ctx, FSStoreOptions{Dir: o.RulesDir, States: o.States, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		st, fsStore = fs, fs
+	case StoreDatabase:
+		if o.Rows == nil {
+			return nil, errors.New("ttp: the database rule store needs the database")
+		}
+		db, err := OpenDBStore(ctx, o.Rows, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		st = db
+	default:
+		return nil, fmt.Errorf("DECNET_TTP_RULE_STORE is %q: want filesystem or database", o.StoreType)
 	}
 	cat := o.Catalog
 	if err := ValidateRules(st.Rules(), cat.TechniqueExists, cat.TacticExists); err != nil {
@@ -74,6 +100,9 @@ func NewStack(ctx context.Context, o StackOptions) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
+	if fsStore != nil && o.Rows != nil {
+		mirror(wctx, fsStore, o.Rows, o.Logger)
+	}
 	return &Stack{Store: st, Tagger: NewComposite(o.Logger, taggers...), Catalog: cat, cancel: cancel}, nil
 }
 
@@ -81,4 +110,29 @@ func NewStack(ctx context.Context, o StackOptions) (*Stack, error) {
 func (s *Stack) Close() error {
 	s.cancel()
 	return s.Store.Close()
+}
+
+// mirror keeps ttp_rule equal to the filesystem pack: now, then after every
+// change, so database-store workers on other hosts follow this master.
+func mirror(ctx context.Context, fs *FSStore, rows RuleRowRepo, log *slog.Logger) {
+	ch := fs.Changes()
+	sync := func() {
+		if _, err := SyncRules(ctx, rows, fs.Rules(), StoreFilesystem); err != nil && ctx.Err() == nil {
+			log.Warn("ttp: mirroring the rule pack into the database failed", "err", err)
+		}
+	}
+	sync()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-ch:
+				if !ok {
+					return
+				}
+				sync()
+			}
+		}
+	}()
 }

@@ -118,6 +118,9 @@ type Rule struct {
 	State          RuleState
 	// SourcePath is the file the rule came from ("" when built in code).
 	SourcePath string
+	// Text is the YAML the rule was parsed from: what the database rule
+	// store replicates to other hosts.
+	Text string
 }
 
 // Lifter returns the match kind without "lifter:" for a lifter-owned rule,
