@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"testing"
@@ -173,6 +174,21 @@ func TestTwoAttackersBruteForceTwoDeckiesIntoRowsReuseTraversalAndOneIdentity(t 
 	if reuse.TargetCount != 2 || !slices.Equal(reuse.AttackerIPs, []string{bruter, operator}) {
 		t.Errorf("reuse finding = %+v; want both attackers on 2 targets", reuse)
 	}
+
+	// The brute force is tagged from the credential aggregates the TTP
+	// worker builds on attacker.scored (the original never fed R0001/R0002).
+	checkFor(t, 30*time.Second, func() error {
+		rows, err := s.ListTechniquesByAttacker(ctx, rows[bruter].UUID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.TechniqueID == "T1110" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no T1110 tag for the brute-forcer: %+v", rows)
+	})
 
 	// One client fingerprint (the same SSH library): one identity.
 	id := waitIdentity(t, s, rows[bruter].UUID, rows[operator].UUID)

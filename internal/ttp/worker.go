@@ -289,7 +289,7 @@ const maxFieldText = 64 << 10
 // Producer contracts: command-family events → command {command_text,
 // service, user}; HTTP request events → http_request {method, raw_url, path,
 // user_agent, headers, request_line}; SSH port-forward requests → session
-// {forward_requests: 1, forward_targets}. The source id is the event id,
+// {forward_requests: 1, forward_targets, direction}. The source id is the event id,
 // the same one a backfill over the logs table uses.
 func StreamEvent(e model.Event, attackerUUID string) (Event, bool) {
 	base := Event{SourceID: e.ID, AttackerUUID: attackerUUID, SessionID: e.SessionID, DeckyID: e.Decky}
@@ -322,12 +322,15 @@ func StreamEvent(e model.Event, attackerUUID string) (Event, bool) {
 		}
 		return base, true
 	case e.EventType == "port_forward_request":
-		target := f["dest"]
-		if target == "" && f["dest_host"] != "" {
-			target = f["dest_host"] + ":" + f["dest_port"]
+		// Local forwards (ssh -L, direct-tcpip) name where they lead;
+		// remote ones (ssh -R, tcpip-forward) what they would open here.
+		target := f["dest_host"] + ":" + f["dest_port"]
+		if f["dest_host"] == "" {
+			target = f["bind_addr"] + ":" + f["bind_port"]
 		}
 		base.SourceKind = KindSession
-		base.Payload = map[string]any{"forward_requests": 1, "forward_targets": []any{target}, "service": e.Service}
+		base.Payload = map[string]any{"forward_requests": 1, "forward_targets": []any{target},
+			"direction": f["direction"], "service": e.Service}
 		return base, true
 	}
 	return Event{}, false

@@ -243,3 +243,31 @@ func TestNotificationsBecomeTheProducerContractsEvents(t *testing.T) {
 		t.Error("a notification without a producer contract yielded events")
 	}
 }
+
+func TestHTTPRequestsAndPortForwardsFromTheStreamAreTagged(t *testing.T) {
+	e := newWorkerEnv(t)
+	ctx := context.Background()
+	id := e.attacker(t, "203.0.113.20")
+	req := model.Event{ID: uuid.NewString(), TS: time.Now(), Decky: "web-01", Service: "http", EventType: "request",
+		SrcIP: "203.0.113.20", Fields: map[string]string{"method": "GET", "path": "/item.php",
+			"query": "id=1' UNION SELECT username,password FROM users--", "headers": `{"User-Agent":"sqlmap/1.8"}`}}
+	fwd := model.Event{ID: uuid.NewString(), TS: time.Now(), Decky: "web-01", Service: "ssh",
+		EventType: "port_forward_request", SrcIP: "203.0.113.20", Fields: map[string]string{"dest_host": "10.0.0.5",
+			"dest_port": "3389"}}
+	if err := e.w.HandleStreamBatch(ctx, []model.Event{req, fwd}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := e.store.ListTechniquesByAttacker(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range rows {
+		got[r.TechniqueID] = true
+	}
+	for _, want := range []string{"T1190", "T1090"} {
+		if !got[want] {
+			t.Errorf("%s not tagged; rollup %+v", want, rows)
+		}
+	}
+}
