@@ -12,6 +12,7 @@ import (
 
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/tick"
 )
 
 // Defaults for Options.
@@ -224,20 +225,7 @@ func (c *IdentityClusterer) publish(ctx context.Context, topic, typ string, p an
 // and retried at the next trigger. wake may be nil; senders should not
 // block on it (Wake's channel has a buffer of one).
 func (c *IdentityClusterer) Run(ctx context.Context, wake <-chan struct{}) error {
-	poll := time.NewTicker(c.o.PollInterval)
-	defer poll.Stop()
-	var (
-		last    time.Time
-		delay   *time.Timer
-		delayed <-chan time.Time
-	)
-	defer func() {
-		if delay != nil {
-			delay.Stop()
-		}
-	}()
-	run := func() {
-		last = c.o.Now()
+	tick.Run(ctx, wake, c.o.PollInterval, c.o.MinInterval, c.o.Now, func() {
 		res, err := c.RunOnce(ctx)
 		switch {
 		case err != nil:
@@ -248,57 +236,13 @@ func (c *IdentityClusterer) Run(ctx context.Context, wake <-chan struct{}) error
 			c.log.Info("identity clusterer: identities changed", "formed", res.Formed, "linked", res.Linked,
 				"merged", res.Merged, "unmerged", res.Unmerged, "observations", res.Observations)
 		}
-	}
-	run()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-poll.C:
-		case <-wake:
-			if wait := c.o.MinInterval - c.o.Now().Sub(last); wait > 0 {
-				if delayed == nil {
-					delay = time.NewTimer(wait)
-					delayed = delay.C
-				}
-				continue
-			}
-		case <-delayed:
-			delayed = nil
-		}
-		run()
-	}
-}
-
-// Subscriber is the subscribing side of the bus; *bus.Bus implements it.
-type Subscriber interface {
-	Subscribe(pattern, queue string, fn func(bus.Envelope)) (*bus.Subscription, error)
+	})
+	return nil
 }
 
 // Wake subscribes to the topics that should wake the clusterer
 // (attacker.observed, attacker.scored) and returns a channel for Run and
 // the function that unsubscribes.
-func Wake(b Subscriber) (<-chan struct{}, func(), error) {
-	ch := make(chan struct{}, 1)
-	notify := func(bus.Envelope) {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-	var subs []*bus.Subscription
-	stop := func() {
-		for _, s := range subs {
-			_ = s.Unsubscribe()
-		}
-	}
-	for _, topic := range []string{bus.AttackerObserved, bus.AttackerScored} {
-		s, err := b.Subscribe(topic, "", notify)
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("clustering: %w", err)
-		}
-		subs = append(subs, s)
-	}
-	return ch, stop, nil
+func Wake(b tick.Subscriber) (<-chan struct{}, func(), error) {
+	return tick.Wake(b, bus.AttackerObserved, bus.AttackerScored)
 }

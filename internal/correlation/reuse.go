@@ -17,6 +17,7 @@ import (
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
+	"github.com/decnet/decnet/internal/tick"
 )
 
 // Defaults for ReuseOptions.
@@ -349,20 +350,7 @@ func (c *ReuseCorrelator) publish(ctx context.Context, p ReuseDetectedPayload) b
 // should not block on it (a buffer of one and a non-blocking send suffice,
 // as Wake does).
 func (c *ReuseCorrelator) Run(ctx context.Context, wake <-chan struct{}) error {
-	poll := time.NewTicker(c.o.PollInterval)
-	defer poll.Stop()
-	var (
-		last    time.Time
-		delay   *time.Timer
-		delayed <-chan time.Time
-	)
-	defer func() {
-		if delay != nil {
-			delay.Stop()
-		}
-	}()
-	run := func() {
-		last = time.Now()
+	tick.Run(ctx, wake, c.o.PollInterval, c.o.MinInterval, nil, func() {
 		if res, err := c.RunOnce(ctx); err != nil {
 			if ctx.Err() == nil {
 				c.log.Warn("reuse correlator: run failed", "err", err)
@@ -370,57 +358,13 @@ func (c *ReuseCorrelator) Run(ctx context.Context, wake <-chan struct{}) error {
 		} else if res.Created+res.Grown > 0 {
 			c.log.Info("reuse correlator: findings", "created", res.Created, "grown", res.Grown, "groups", res.Groups)
 		}
-	}
-	run()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-poll.C:
-		case <-wake:
-			if wait := c.o.MinInterval - time.Since(last); wait > 0 {
-				if delayed == nil {
-					delay = time.NewTimer(wait)
-					delayed = delay.C
-				}
-				continue
-			}
-		case <-delayed:
-			delayed = nil
-		}
-		run()
-	}
-}
-
-// Subscriber is the subscribing side of the bus; *bus.Bus implements it.
-type Subscriber interface {
-	Subscribe(pattern, queue string, fn func(bus.Envelope)) (*bus.Subscription, error)
+	})
+	return nil
 }
 
 // Wake subscribes to the topics that should wake the reuse correlator
 // (credential.captured, attacker.observed) and returns a channel for Run
 // and the function that unsubscribes.
-func Wake(b Subscriber) (<-chan struct{}, func(), error) {
-	ch := make(chan struct{}, 1)
-	notify := func(bus.Envelope) {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-	var subs []*bus.Subscription
-	stop := func() {
-		for _, s := range subs {
-			_ = s.Unsubscribe()
-		}
-	}
-	for _, topic := range []string{bus.CredentialCaptured, bus.AttackerObserved} {
-		s, err := b.Subscribe(topic, "", notify)
-		if err != nil {
-			stop()
-			return nil, nil, fmt.Errorf("correlation: reuse: %w", err)
-		}
-		subs = append(subs, s)
-	}
-	return ch, stop, nil
+func Wake(b tick.Subscriber) (<-chan struct{}, func(), error) {
+	return tick.Wake(b, bus.CredentialCaptured, bus.AttackerObserved)
 }
