@@ -59,11 +59,7 @@ func (s *Server) listAttackers(w http.ResponseWriter, r *http.Request) error {
 		return errNoAttackerStore
 	}
 	q := r.URL.Query()
-	pg, err := pagingParams(q, maxPageSize)
-	if err != nil {
-		return err
-	}
-	search, err := searchParam(q, "search")
+	pg, search, err := pageAndSearch(q)
 	if err != nil {
 		return err
 	}

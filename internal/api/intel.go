@@ -39,11 +39,7 @@ func (s *Server) listCredentials(w http.ResponseWriter, r *http.Request) error {
 		return errNoIntelStore
 	}
 	q := r.URL.Query()
-	pg, err := pagingParams(q, maxPageSize)
-	if err != nil {
-		return err
-	}
-	search, err := searchParam(q, "search")
+	pg, search, err := pageAndSearch(q)
 	if err != nil {
 		return err
 	}
@@ -67,11 +63,7 @@ func (s *Server) listBounty(w http.ResponseWriter, r *http.Request) error {
 		return errNoIntelStore
 	}
 	q := r.URL.Query()
-	pg, err := pagingParams(q, maxPageSize)
-	if err != nil {
-		return err
-	}
-	search, err := searchParam(q, "search")
+	pg, search, err := pageAndSearch(q)
 	if err != nil {
 		return err
 	}

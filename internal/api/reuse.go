@@ -55,6 +55,17 @@ func pagingParams(q url.Values, maxLimit int) (paging, error) {
 	return paging{limit: limit, offset: offset}, nil
 }
 
+// pageAndSearch reads the limit, offset and search parameters every
+// searchable list takes.
+func pageAndSearch(q url.Values) (paging, string, error) {
+	pg, err := pagingParams(q, maxPageSize)
+	if err != nil {
+		return pg, "", err
+	}
+	search, err := searchParam(q, "search")
+	return pg, search, err
+}
+
 // queryValue returns a query parameter, with the values browser clients
 // send for an unset field ("null", "NULL", "undefined") read as absent, as
 // the original's list routes do (api_db.md §3).
