@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/decnet/decnet/internal/api"
 	"github.com/decnet/decnet/internal/bus"
@@ -37,6 +38,7 @@ func (a *App) startTTP(ctx context.Context) error {
 		States:        a.store,
 		StoreType:     a.cfg.TTPRuleStore,
 		Rows:          a.store,
+		Notify:        a.publishRuleNotice,
 		Catalog:       cat,
 		ArtifactsRoot: filepath.Join(a.cfg.DataDir, "artifacts"),
 		Logger:        a.log.With("part", "ttp"),
@@ -64,6 +66,25 @@ func (a *App) startTTP(ctx context.Context) error {
 	})
 	a.goRun(func() { a.bus.RunHeartbeat(ctx, "ttp", heartbeatInterval, nil) })
 	return nil
+}
+
+// publishRuleNotice announces a rule change on ttp.rule.reloaded.<id> or
+// ttp.rule.state.<id>, for dashboards and SIEMs following the rule pack.
+func (a *App) publishRuleNotice(n ttp.RuleNotice) {
+	subject, typ := bus.TTPRuleState, "rule.state"
+	if n.Reloaded {
+		subject, typ = bus.TTPRuleReloaded, "rule.reloaded"
+	}
+	topic, err := subject(n.RuleID)
+	if err != nil {
+		a.log.Warn("ttp: no subject for the rule", "rule_id", n.RuleID, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := a.bus.Publish(ctx, topic, typ, n); err != nil {
+		a.log.Warn("ttp: rule change not announced", "topic", topic, "err", err)
+	}
 }
 
 // ttpRules adapts the rule store to the API's catalogue.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/ttp/attack"
 )
 
@@ -25,6 +26,9 @@ type StackOptions struct {
 	// filesystem store it makes this process the master that mirrors its
 	// pack into ttp_rule for database-store workers.
 	Rows RuleRowRepo
+	// Notify, with the filesystem store, is told of every rule change:
+	// a reload, a deletion, a file that failed, or a state change.
+	Notify func(RuleNotice)
 	// Catalog names techniques and stamps attack_release; nil is the
 	// built-in subset.
 	Catalog *attack.Catalog
@@ -100,8 +104,8 @@ func NewStack(ctx context.Context, o StackOptions) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
-	if fsStore != nil && o.Rows != nil {
-		mirror(wctx, fsStore, o.Rows, o.Logger)
+	if fsStore != nil && (o.Rows != nil || o.Notify != nil) {
+		follow(wctx, fsStore, o.Rows, o.Notify, o.Logger)
 	}
 	return &Stack{Store: st, Tagger: NewComposite(o.Logger, taggers...), Catalog: cat, cancel: cancel}, nil
 }
@@ -112,14 +116,38 @@ func (s *Stack) Close() error {
 	return s.Store.Close()
 }
 
-// mirror keeps ttp_rule equal to the filesystem pack: now, then after every
-// change, so database-store workers on other hosts follow this master.
-func mirror(ctx context.Context, fs *FSStore, rows RuleRowRepo, log *slog.Logger) {
+// RuleNotice describes one rule change for ttp.rule.reloaded.<id>
+// (Reloaded: a new or edited definition, a deletion, or a file that failed
+// to compile and left the previous definition in force) or
+// ttp.rule.state.<id> (an operator's state change or an expiry).
+type RuleNotice struct {
+	Reloaded bool   `json:"-"`
+	RuleID   string `json:"rule_id"`
+	// RuleVersion is the definition in force (0 when deleted).
+	RuleVersion   int        `json:"rule_version,omitempty"`
+	Deleted       bool       `json:"deleted,omitempty"`
+	Error         string     `json:"error,omitempty"`
+	State         string     `json:"state,omitempty"`
+	ConfidenceMax *float64   `json:"confidence_max,omitempty"`
+	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
+}
+
+// follow keeps ttp_rule equal to the filesystem pack (now, then after
+// every change, so database-store workers on other hosts follow this
+// master) and reports each change to notify.
+func follow(ctx context.Context, fs *FSStore, rows RuleRowRepo, notify func(RuleNotice), log *slog.Logger) {
 	ch := fs.Changes()
 	sync := func() {
+		if rows == nil {
+			return
+		}
 		if _, err := SyncRules(ctx, rows, fs.Rules(), StoreFilesystem); err != nil && ctx.Err() == nil {
 			log.Warn("ttp: mirroring the rule pack into the database failed", "err", err)
 		}
+	}
+	texts := map[string]string{}
+	for _, r := range fs.Rules() {
+		texts[r.ID] = r.Text
 	}
 	sync()
 	go func() {
@@ -127,12 +155,40 @@ func mirror(ctx context.Context, fs *FSStore, rows RuleRowRepo, log *slog.Logger
 			select {
 			case <-ctx.Done():
 				return
-			case _, ok := <-ch:
+			case c, ok := <-ch:
 				if !ok {
 					return
 				}
 				sync()
+				if notify != nil {
+					notify(notice(c, texts))
+				}
 			}
 		}
 	}()
+}
+
+// notice classifies a change: a definition whose text is unchanged is a
+// state change. texts is updated.
+func notice(c RuleChange, texts map[string]string) RuleNotice {
+	n := RuleNotice{RuleID: c.RuleID, Reloaded: true}
+	switch {
+	case c.Err != nil:
+		n.Error = c.Err.Error()
+	case c.Rule == nil:
+		n.Deleted = true
+		delete(texts, c.RuleID)
+	default:
+		r := c.Rule
+		n.RuleVersion, n.State = r.Version, r.State.State
+		if n.State == "" {
+			n.State = model.RuleEnabled
+		}
+		if old, ok := texts[r.ID]; ok && old == r.Text {
+			n.Reloaded = false
+			n.ConfidenceMax, n.ExpiresAt = r.State.ConfidenceMax, r.State.ExpiresAt
+		}
+		texts[r.ID] = r.Text
+	}
+	return n
 }
