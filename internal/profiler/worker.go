@@ -30,6 +30,10 @@ const (
 	// DefaultMaxResident bounds the addresses whose state stays in
 	// memory between flushes; colder ones are reloaded from the database.
 	DefaultMaxResident = 20_000
+	// DefaultMaxResidentBytes bounds the same by size (measured as the
+	// stored state's JSON): an address's command list alone may reach
+	// MaxCommands × MaxCommandLen, so a count alone does not bound memory.
+	DefaultMaxResidentBytes = 256 << 20
 	// recountFor is how long after an address's last event its counts are
 	// re-read while the ingester lags behind the profiler.
 	recountFor = 5 * time.Minute
@@ -97,8 +101,10 @@ type WorkerOptions struct {
 	FetchBatch    int
 	MaxPending    int
 	MaxResident   int
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// MaxResidentBytes bounds the resident state by its stored size.
+	MaxResidentBytes int
+	Logger           *slog.Logger
+	Now              func() time.Time
 }
 
 // Worker is the profiler worker: it folds every event into its source
@@ -107,10 +113,12 @@ type WorkerOptions struct {
 // run at a time (the app holds a bus lease for it): two would split an
 // address's events and overwrite each other's state.
 type Worker struct {
-	o    WorkerOptions
-	log  *slog.Logger
-	ips  map[string]*entry
-	stat WorkerStats
+	o   WorkerOptions
+	log *slog.Logger
+	ips map[string]*entry
+	// bytes is the sum of the resident entries' sizes.
+	bytes int
+	stat  WorkerStats
 }
 
 // WorkerStats counts what the worker did, for health reports and tests.
@@ -148,7 +156,9 @@ type entry struct {
 	dirty        bool
 	recountUntil time.Time
 	touched      time.Time
-	scored       scoredPayload
+	// size is the length of the state's JSON when last stored or loaded.
+	size   int
+	scored scoredPayload
 }
 
 // scoredPayload is attacker.scored.
@@ -191,6 +201,9 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.MaxResident <= 0 {
 		o.MaxResident = DefaultMaxResident
 	}
+	if o.MaxResidentBytes <= 0 {
+		o.MaxResidentBytes = DefaultMaxResidentBytes
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -212,7 +225,7 @@ func (w *Worker) Stats() WorkerStats { return w.stat }
 // Run starts from the stored state: when it runs again after losing its
 // lease to another process, that process may have written newer state.
 func (w *Worker) Run(ctx context.Context) {
-	w.ips = make(map[string]*entry)
+	w.ips, w.bytes = make(map[string]*entry), 0
 	var pending []*bus.EventBatch
 	pendingN := 0
 	lastFlush := w.o.Now()
@@ -279,6 +292,7 @@ func (w *Worker) abandon(pending []*bus.EventBatch) {
 	}
 	for ip, e := range w.ips {
 		if e.dirty {
+			w.bytes -= e.size
 			delete(w.ips, ip)
 		}
 	}
@@ -331,9 +345,10 @@ func (w *Worker) fold(ctx context.Context, eb *bus.EventBatch) error {
 					w.log.Warn("profiler: stored state unreadable; starting this address afresh", "ip", ip, "err", err)
 					e.st = persisted{Acc: Accumulator{IP: ip}}
 				}
-				e.lastSeq = s.LastSeq
+				e.lastSeq, e.size = s.LastSeq, len(s.State)
 			}
 			w.ips[ip] = e
+			w.bytes += e.size
 		}
 	}
 	now := w.o.Now()
@@ -397,6 +412,8 @@ func (w *Worker) flush(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		w.bytes += len(raw) - it.e.size
+		it.e.size = len(raw)
 		beh, err := it.p.BehaviorRow("", now)
 		if err != nil {
 			return err
@@ -514,11 +531,11 @@ func (w *Worker) emitTraversal(t *TraversalDetected, now time.Time) {
 	})
 }
 
-// evict forgets the least recently touched clean addresses beyond
-// MaxResident; their state is in the database.
+// evict forgets the least recently touched clean addresses while more
+// than MaxResident are resident or they take more than MaxResidentBytes;
+// their state is in the database.
 func (w *Worker) evict() {
-	over := len(w.ips) - w.o.MaxResident
-	if over <= 0 {
+	if len(w.ips) <= w.o.MaxResident && w.bytes <= w.o.MaxResidentBytes {
 		return
 	}
 	type cand struct {
@@ -532,7 +549,11 @@ func (w *Worker) evict() {
 		}
 	}
 	slices.SortFunc(cs, func(a, b cand) int { return a.t.Compare(b.t) })
-	for _, c := range cs[:min(over, len(cs))] {
+	for _, c := range cs {
+		if len(w.ips) <= w.o.MaxResident && w.bytes <= w.o.MaxResidentBytes {
+			return
+		}
+		w.bytes -= w.ips[c.ip].size
 		delete(w.ips, c.ip)
 	}
 }

@@ -29,6 +29,7 @@ type workerEnv struct {
 	emitted  []model.Event
 	floor    atomic.Uint64
 	useFloor bool
+	maxBytes int
 }
 
 func newWorkerEnv(t *testing.T) *workerEnv {
@@ -81,6 +82,7 @@ func (e *workerEnv) start(durable string) (stop func()) {
 				BGPPrefix: "203.0.113.0/24", ASNSource: "maxmind"}
 		},
 	}
+	o.MaxResidentBytes = e.maxBytes
 	if e.useFloor {
 		o.IngestFloor = func(context.Context) (uint64, error) { return e.floor.Load(), nil }
 	}
@@ -268,5 +270,23 @@ func waitFor(t *testing.T, ok func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestWorkerEvictsStateOverItsMemoryBoundAndReloadsIt(t *testing.T) {
+	e := newWorkerEnv(t)
+	e.maxBytes = 1 // every clean address is evicted after each flush
+	stop := e.start(DurableName)
+	defer stop()
+	const ip = "203.0.113.54"
+	for i := range 3 {
+		e.publish(loginEvent(w0.Add(time.Duration(i)*time.Second), ip, "web1", "root"))
+		// Each event lands after the previous flush evicted the state,
+		// so each fold starts from the stored state.
+		e.waitAttacker(ip, func(a model.Attacker) bool { return a.EventCount == int64(i+1) })
+	}
+	a := e.waitAttacker(ip, func(a model.Attacker) bool { return true })
+	if !a.FirstSeen.Equal(w0) || a.EventCount != 3 {
+		t.Errorf("row after evictions = %+v; want first_seen kept and 3 events", a)
 	}
 }

@@ -232,45 +232,67 @@ func appendUnique(xs []string, v string) []string {
 // the configured delays. ok is false for an empty or "Unknown" address, an
 // address still unknown after the last wait, or repeated lookup failures.
 func (w *Worker) Resolve(ctx context.Context, ip string) (string, bool) {
-	if ip == "" || ip == model.UnknownIP {
-		return "", false
-	}
+	id, ok := w.resolveAll(ctx, []string{ip})[ip]
+	return id, ok
+}
+
+// resolveAll resolves several addresses, sharing the waits: a batch of
+// events from many new addresses waits at most the sum of AnchorWait once,
+// not once per address. Addresses that never resolve are absent from the
+// result; each is logged once.
+func (w *Worker) resolveAll(ctx context.Context, ips []string) map[string]string {
+	out := make(map[string]string, len(ips))
+	var pending []string
 	w.mu.Lock()
-	id, ok := w.anchors[ip]
-	w.mu.Unlock()
-	if ok {
-		return id, true
+	for _, ip := range ips {
+		if ip == "" || ip == model.UnknownIP {
+			continue
+		}
+		if id, ok := w.anchors[ip]; ok {
+			out[ip] = id
+		} else if !slices.Contains(pending, ip) {
+			pending = append(pending, ip)
+		}
 	}
-	var lastErr error
-	for attempt := 0; ; attempt++ {
-		id, err := w.o.Attackers.GetAttackerUUIDByIP(ctx, ip)
-		if err == nil {
+	w.mu.Unlock()
+	lastErr := map[string]error{}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		var still []string
+		for _, ip := range pending {
+			id, err := w.o.Attackers.GetAttackerUUIDByIP(ctx, ip)
+			if err != nil {
+				lastErr[ip] = err
+				still = append(still, ip)
+				continue
+			}
+			out[ip] = id
 			w.mu.Lock()
 			if len(w.anchors) >= maxAnchorCache {
 				clear(w.anchors)
 			}
 			w.anchors[ip] = id
 			w.mu.Unlock()
-			return id, true
 		}
-		lastErr = err
-		if attempt >= len(w.o.AnchorWait) {
+		pending = still
+		if len(pending) == 0 || attempt >= len(w.o.AnchorWait) {
 			break
 		}
 		t := time.NewTimer(w.o.AnchorWait[attempt])
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return "", false
+			return out
 		case <-t.C:
 		}
 	}
-	if errors.Is(lastErr, store.ErrNotFound) {
-		w.log.Info("ttp: dropping an event: no attacker row for its address yet (is the profiler running?)", "ip", ip)
-	} else {
-		w.log.Warn("ttp: dropping an event: attacker lookup failed", "ip", ip, "err", lastErr)
+	for _, ip := range pending {
+		if errors.Is(lastErr[ip], store.ErrNotFound) {
+			w.log.Info("ttp: dropping events: no attacker row for their address yet (is the profiler running?)", "ip", ip)
+		} else {
+			w.log.Warn("ttp: dropping events: attacker lookup failed", "ip", ip, "err", lastErr[ip])
+		}
 	}
-	return "", false
+	return out
 }
 
 // commandEventTypes are the event types whose text is an attacker command
@@ -368,20 +390,27 @@ func headerValue(h map[string]any, name string) string {
 	return ""
 }
 
-// HandleStreamBatch tags a batch of stream events: it resolves each
-// distinct source address once, maps the events and processes them.
+// HandleStreamBatch tags a batch of stream events: it resolves the
+// distinct source addresses together, maps the events and processes them.
 func (w *Worker) HandleStreamBatch(ctx context.Context, evs []model.Event) error {
-	var out []Event
+	var taggable []model.Event
+	var ips []string
 	for _, e := range evs {
-		if _, ok := StreamEvent(e, "x"); !ok {
-			continue
+		if _, ok := StreamEvent(e, "x"); ok {
+			taggable = append(taggable, e)
+			ips = append(ips, e.SrcIP)
 		}
-		id, ok := w.Resolve(ctx, e.SrcIP)
-		if !ok {
-			continue
-		}
-		if ev, ok := StreamEvent(e, id); ok {
-			out = append(out, ev)
+	}
+	if len(taggable) == 0 {
+		return nil
+	}
+	anchors := w.resolveAll(ctx, ips)
+	var out []Event
+	for _, e := range taggable {
+		if id, ok := anchors[e.SrcIP]; ok {
+			if ev, ok := StreamEvent(e, id); ok {
+				out = append(out, ev)
+			}
 		}
 	}
 	_, err := w.Process(ctx, out)
