@@ -11,10 +11,14 @@ import (
 // place to read what the API exposes to whom.
 func (s *Server) routes() []route {
 	return []route{
+		{http.MethodGet, "/api/v1/openapi.json", AccessPublic, s.openAPI},
 		{http.MethodPost, "/api/v1/auth/login", AccessPublic, s.login},
 		{http.MethodPost, "/api/v1/auth/logout", AccessAuthenticated, s.logout},
 		{http.MethodPost, "/api/v1/auth/change-password", AccessAuthenticated, s.changePasswordHandler},
 		{http.MethodGet, "/api/v1/health", AccessViewer, s.healthHandler},
+		{http.MethodGet, "/api/v1/logs", AccessViewer, s.listLogs},
+		{http.MethodGet, "/api/v1/logs/histogram", AccessViewer, s.logHistogram},
+		{http.MethodGet, "/api/v1/stats", AccessViewer, s.stats},
 		{http.MethodGet, "/api/v1/attackers", AccessViewer, s.listAttackers},
 		{http.MethodGet, "/api/v1/attackers/{uuid}", AccessViewer, s.getAttacker},
 		{http.MethodGet, "/api/v1/attackers/{uuid}/commands", AccessViewer, s.listAttackerCommands},

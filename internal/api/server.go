@@ -64,6 +64,9 @@ type Options struct {
 	// Attack is the loaded ATT&CK catalogue for names and URLs; nil means
 	// the built-in subset.
 	Attack *attack.Catalog
+	// Logs serves GET /logs, /logs/histogram and /stats; without it they
+	// answer 503.
+	Logs store.LogSearchRepository
 }
 
 // withDefaults returns o with every unset optional field filled.
@@ -108,6 +111,8 @@ type Server struct {
 	ttp              store.TTPTagRepository
 	ttpRules         TTPRules
 	attackCatalog    *attack.Catalog
+	openAPIDoc       []byte
+	logs             store.LogSearchRepository
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
 
@@ -140,13 +145,18 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
 	}
+	doc, err := openAPIJSON()
+	if err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
 	s := &Server{
-		users:  o.Users,
-		tokens: o.Tokens,
-		hasher: o.Hasher,
-		log:    o.Logger,
-		now:    o.Now,
-		health: health,
+		openAPIDoc: doc,
+		users:      o.Users,
+		tokens:     o.Tokens,
+		hasher:     o.Hasher,
+		log:        o.Logger,
+		now:        o.Now,
+		health:     health,
 
 		webhooks:         o.Webhooks,
 		reuse:            o.Reuse,
@@ -156,6 +166,7 @@ func New(o Options) (*Server, error) {
 		ttp:              o.TTP,
 		ttpRules:         o.TTPRules,
 		attackCatalog:    o.Attack,
+		logs:             o.Logs,
 		webhookDeliverer: o.WebhookDeliverer,
 		publisher:        o.Publisher,
 		mux:              http.NewServeMux(),

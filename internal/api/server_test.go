@@ -18,10 +18,14 @@ import (
 func TestRoutesListsEveryRouteWithItsAccess(t *testing.T) {
 	e := newEnv(t, nil)
 	want := []Route{
+		{"GET", "/api/v1/openapi.json", AccessPublic},
 		{"POST", "/api/v1/auth/login", AccessPublic},
 		{"POST", "/api/v1/auth/logout", AccessAuthenticated},
 		{"POST", "/api/v1/auth/change-password", AccessAuthenticated},
 		{"GET", "/api/v1/health", AccessViewer},
+		{"GET", "/api/v1/logs", AccessViewer},
+		{"GET", "/api/v1/logs/histogram", AccessViewer},
+		{"GET", "/api/v1/stats", AccessViewer},
 		{"GET", "/api/v1/attackers", AccessViewer},
 		{"GET", "/api/v1/attackers/{uuid}", AccessViewer},
 		{"GET", "/api/v1/attackers/{uuid}/commands", AccessViewer},
@@ -59,7 +63,7 @@ func TestRoutesListsEveryRouteWithItsAccess(t *testing.T) {
 	if diff := cmp.Diff(want, e.s.Routes()); diff != "" {
 		t.Errorf("Routes() mismatch (-want +got):\n%s", diff)
 	}
-	if got := want[3].Pattern(); got != "GET /api/v1/health" {
+	if got := want[4].Pattern(); got != "GET /api/v1/health" {
 		t.Errorf("Pattern() = %q", got)
 	}
 }

@@ -360,6 +360,7 @@ func (a *App) startAPI(secret []byte) error {
 		TTP:              a.store,
 		TTPRules:         ttpRules{a.ttpStack.Store},
 		Attack:           a.attack,
+		Logs:             a.store,
 		WebhookDeliverer: a.webhooks,
 		Publisher:        a.bus,
 	})
