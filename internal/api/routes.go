@@ -16,6 +16,8 @@ func (s *Server) routes() []route {
 		{http.MethodPost, "/api/v1/auth/logout", AccessAuthenticated, s.logout},
 		{http.MethodPost, "/api/v1/auth/change-password", AccessAuthenticated, s.changePasswordHandler},
 		{http.MethodGet, "/api/v1/health", AccessViewer, s.healthHandler},
+		{http.MethodGet, "/api/v1/workers", AccessViewer, s.listWorkers},
+		{http.MethodPost, "/api/v1/workers/{name}/stop", AccessAdmin, s.stopWorker},
 		{http.MethodGet, "/api/v1/logs", AccessViewer, s.listLogs},
 		{http.MethodGet, "/api/v1/logs/histogram", AccessViewer, s.logHistogram},
 		{http.MethodGet, "/api/v1/stats", AccessViewer, s.stats},

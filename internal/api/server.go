@@ -61,6 +61,8 @@ type Options struct {
 	// the rule catalogue; without them those routes answer 503.
 	TTP      store.TTPTagRepository
 	TTPRules TTPRules
+	// Workers lists the workers' heartbeats for GET /workers.
+	Workers WorkerRegistry
 	// Attack is the loaded ATT&CK catalogue for names and URLs; nil means
 	// the built-in subset.
 	Attack *attack.Catalog
@@ -112,6 +114,7 @@ type Server struct {
 	ttpRules         TTPRules
 	attackCatalog    *attack.Catalog
 	openAPIDoc       []byte
+	workers          WorkerRegistry
 	logs             store.LogSearchRepository
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
@@ -169,6 +172,7 @@ func New(o Options) (*Server, error) {
 		logs:             o.Logs,
 		webhookDeliverer: o.WebhookDeliverer,
 		publisher:        o.Publisher,
+		workers:          o.Workers,
 		mux:              http.NewServeMux(),
 	}
 	for _, l := range []struct {

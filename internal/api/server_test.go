@@ -23,6 +23,8 @@ func TestRoutesListsEveryRouteWithItsAccess(t *testing.T) {
 		{"POST", "/api/v1/auth/logout", AccessAuthenticated},
 		{"POST", "/api/v1/auth/change-password", AccessAuthenticated},
 		{"GET", "/api/v1/health", AccessViewer},
+		{"GET", "/api/v1/workers", AccessViewer},
+		{"POST", "/api/v1/workers/{name}/stop", AccessAdmin},
 		{"GET", "/api/v1/logs", AccessViewer},
 		{"GET", "/api/v1/logs/histogram", AccessViewer},
 		{"GET", "/api/v1/stats", AccessViewer},

@@ -33,6 +33,7 @@ import (
 	"github.com/decnet/decnet/internal/ttp"
 	"github.com/decnet/decnet/internal/ttp/attack"
 	"github.com/decnet/decnet/internal/webhook"
+	"github.com/decnet/decnet/internal/workers"
 )
 
 // heartbeatInterval is how often every role announces itself on
@@ -60,15 +61,18 @@ type App struct {
 	out io.Writer
 	log *slog.Logger
 
-	store      *sqlstore.Store
-	bus        *bus.Bus
-	ingest     *ingest.Worker
-	syslog     *syslog.Listener
-	fleet      *fleet.Runtime
-	eventLog   *services.LogFile
-	enricher   *enrich.Enricher
-	attack     *attack.Catalog
-	ttpStack   *ttp.Stack
+	store    *sqlstore.Store
+	bus      *bus.Bus
+	ingest   *ingest.Worker
+	syslog   *syslog.Listener
+	fleet    *fleet.Runtime
+	eventLog *services.LogFile
+	enricher *enrich.Enricher
+	attack   *attack.Catalog
+	ttpStack *ttp.Stack
+	// registry follows every worker's heartbeat from before the first one
+	// starts, for GET /workers.
+	registry   *workers.Registry
 	demo       bool
 	demoSubnet string
 	httpSrv    *http.Server
@@ -144,6 +148,11 @@ func (a *App) Start(ctx context.Context) (err error) {
 	})
 	if err != nil {
 		return err
+	}
+
+	a.registry = workers.New(nil)
+	if _, err := a.registry.Follow(a.bus); err != nil {
+		return fmt.Errorf("bus: subscribe to worker heartbeats: %v", err)
 	}
 
 	a.hasher, err = auth.NewHasher(auth.DefaultCost)
@@ -358,6 +367,7 @@ func (a *App) startAPI(secret []byte) error {
 		Intel:            a.store,
 		Identities:       a.store,
 		TTP:              a.store,
+		Workers:          a.registry,
 		TTPRules:         ttpRules{a.ttpStack.Store},
 		Attack:           a.attack,
 		Logs:             a.store,

@@ -156,6 +156,23 @@ func TestUpLogsInAndReportsEveryPartHealthy(t *testing.T) {
 			t.Errorf("component %s = %v", name, comps[name])
 		}
 	}
+	// Every worker decnet up runs has announced itself.
+	checkFor(t, 10*time.Second, func() error {
+		req, _ := http.NewRequest(http.MethodGet, base+"/workers", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		_, body := do(t, req)
+		status := map[string]any{}
+		for _, w := range body["workers"].([]any) {
+			m := w.(map[string]any)
+			status[m["name"].(string)] = m["status"]
+		}
+		for _, name := range []string{"api", "ingest", "profiler", "reuse-correlator", "clusterer", "ttp", "webhook"} {
+			if status[name] != "ok" {
+				return fmt.Errorf("worker %s is %v", name, status[name])
+			}
+		}
+		return nil
+	})
 }
 
 func TestFirstStartWithoutPasswordPrintsOneAndForcesChange(t *testing.T) {
