@@ -61,6 +61,8 @@ type Options struct {
 	// the rule catalogue; without them those routes answer 503.
 	TTP      store.TTPTagRepository
 	TTPRules TTPRules
+	// Developer shows developer_mode in GET /config (DECNET_DEVELOPER).
+	Developer bool
 	// Workers lists the workers' heartbeats for GET /workers.
 	Workers WorkerRegistry
 	// Attack is the loaded ATT&CK catalogue for names and URLs; nil means
@@ -115,6 +117,7 @@ type Server struct {
 	attackCatalog    *attack.Catalog
 	openAPIDoc       []byte
 	workers          WorkerRegistry
+	developer        bool
 	logs             store.LogSearchRepository
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
@@ -173,6 +176,7 @@ func New(o Options) (*Server, error) {
 		webhookDeliverer: o.WebhookDeliverer,
 		publisher:        o.Publisher,
 		workers:          o.Workers,
+		developer:        o.Developer,
 		mux:              http.NewServeMux(),
 	}
 	for _, l := range []struct {

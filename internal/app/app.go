@@ -368,6 +368,7 @@ func (a *App) startAPI(secret []byte) error {
 		Identities:       a.store,
 		TTP:              a.store,
 		Workers:          a.registry,
+		Developer:        a.cfg.Developer,
 		TTPRules:         ttpRules{a.ttpStack.Store},
 		Attack:           a.attack,
 		Logs:             a.store,

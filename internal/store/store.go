@@ -116,6 +116,11 @@ type UserRepository interface {
 	// tokens_valid_from to validFrom, invalidating older tokens.
 	UpdateUserPassword(ctx context.Context, uuid, hash string, mustChange bool, validFrom time.Time) error
 	ListUsers(ctx context.Context) ([]model.User, error)
+	// DeleteUser removes an account, or returns ErrNotFound.
+	DeleteUser(ctx context.Context, uuid string) error
+	// SetUserRole changes an account's role and moves tokens_valid_from
+	// to validFrom; an unknown uuid is ErrNotFound.
+	SetUserRole(ctx context.Context, uuid, role string, validFrom time.Time) error
 	// RevokeToken denylists jti until expiresAt; revoking twice is not an error.
 	// Expired rows are pruned on the way.
 	RevokeToken(ctx context.Context, jti, userUUID string, expiresAt time.Time) error

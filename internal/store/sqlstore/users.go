@@ -149,3 +149,37 @@ func (s *Store) IsTokenRevoked(ctx context.Context, jti string) (revoked bool, e
 	err = s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM revoked_tokens WHERE jti = ?", jti).Scan(&n)
 	return n > 0, err
 }
+
+// DeleteUser removes one account, or returns store.ErrNotFound.
+func (s *Store) DeleteUser(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "DeleteUser(%q)", id)
+	defer s.lockWrites()()
+	res, err := s.db.ExecContext(ctx, "DELETE FROM users WHERE uuid = ?", id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// SetUserRole changes an account's role and moves tokens_valid_from to
+// validFrom, so tokens issued under the old role die. A role other than
+// admin or viewer is an error; an unknown uuid store.ErrNotFound.
+func (s *Store) SetUserRole(ctx context.Context, id, role string, validFrom time.Time) (err error) {
+	defer wrap(&err, "SetUserRole(%q)", id)
+	if role != model.RoleAdmin && role != model.RoleViewer {
+		return fmt.Errorf("role %q is neither admin nor viewer", role)
+	}
+	defer s.lockWrites()()
+	res, err := s.db.ExecContext(ctx, "UPDATE users SET role = ?, tokens_valid_from = ? WHERE uuid = ?",
+		role, s.nullTimeArg(validFrom), id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}

@@ -120,3 +120,35 @@ func TestRevokeTokenIsIdempotentAndPrunesExpiredEntries(t *testing.T) {
 		}
 	})
 }
+
+func TestUsersRoleChangeAndDeletion(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		u := model.User{UUID: "00000000-0000-0000-0000-0000000000c1", Username: "analyst-c1", PasswordHash: "$2a$12$c"}
+		if err := s.CreateUser(t.Context(), u); err != nil {
+			t.Fatal(err)
+		}
+		cutoff := t0.Add(2 * time.Hour)
+		if err := s.SetUserRole(t.Context(), u.UUID, model.RoleAdmin, cutoff); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.GetUserByUUID(t.Context(), u.UUID)
+		if err != nil || got.Role != model.RoleAdmin || !got.TokensValidFrom.Equal(cutoff.Truncate(time.Microsecond)) {
+			t.Errorf("after SetUserRole: %+v, %v", got, err)
+		}
+		if err := s.SetUserRole(t.Context(), u.UUID, "root", cutoff); err == nil {
+			t.Error("an unknown role was stored")
+		}
+		if err := s.SetUserRole(t.Context(), "no-such-user", model.RoleViewer, cutoff); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("role of an unknown user: %v", err)
+		}
+		if err := s.DeleteUser(t.Context(), u.UUID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetUserByUUID(t.Context(), u.UUID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleted user still read: %v", err)
+		}
+		if err := s.DeleteUser(t.Context(), u.UUID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second delete: %v", err)
+		}
+	})
+}
