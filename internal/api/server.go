@@ -61,6 +61,9 @@ type Options struct {
 	// the rule catalogue; without them those routes answer 503.
 	TTP      store.TTPTagRepository
 	TTPRules TTPRules
+	// ArtifactsDir is where services store captured files and
+	// transcripts (<data dir>/artifacts); empty turns those routes off.
+	ArtifactsDir string
 	// Developer shows developer_mode in GET /config (DECNET_DEVELOPER).
 	Developer bool
 	// Workers lists the workers' heartbeats for GET /workers.
@@ -118,6 +121,7 @@ type Server struct {
 	openAPIDoc       []byte
 	workers          WorkerRegistry
 	developer        bool
+	artifactsDir     string
 	logs             store.LogSearchRepository
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
@@ -177,6 +181,7 @@ func New(o Options) (*Server, error) {
 		publisher:        o.Publisher,
 		workers:          o.Workers,
 		developer:        o.Developer,
+		artifactsDir:     o.ArtifactsDir,
 		mux:              http.NewServeMux(),
 	}
 	for _, l := range []struct {

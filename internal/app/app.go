@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -369,6 +370,7 @@ func (a *App) startAPI(secret []byte) error {
 		TTP:              a.store,
 		Workers:          a.registry,
 		Developer:        a.cfg.Developer,
+		ArtifactsDir:     filepath.Join(a.cfg.DataDir, "artifacts"),
 		TTPRules:         ttpRules{a.ttpStack.Store},
 		Attack:           a.attack,
 		Logs:             a.store,
