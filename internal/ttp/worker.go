@@ -36,8 +36,10 @@ var Subscriptions = []string{
 // DefaultAnchorWait is how long apart an unknown source address is looked
 // up again before its event is dropped: the profiler writes attackers rows
 // about a second behind the stream, so most resolve on the first retry.
+// The waits add up to 15.75 s, well inside the stream's 30 s ack wait, so a
+// batch waiting for the profiler is not redelivered meanwhile.
 var DefaultAnchorWait = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second,
-	2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second}
+	2 * time.Second, 4 * time.Second, 8 * time.Second}
 
 // TagStore stores tags; store.TTPTagRepository implements it.
 type TagStore interface {

@@ -271,3 +271,15 @@ func TestHTTPRequestsAndPortForwardsFromTheStreamAreTagged(t *testing.T) {
 		}
 	}
 }
+
+func TestTheDefaultAnchorWaitStaysInsideTheStreamsAckWait(t *testing.T) {
+	var total time.Duration
+	for _, d := range DefaultAnchorWait {
+		total += d
+	}
+	// Tagging and storing the batch after the waits needs time too.
+	if total > bus.DefaultAckWait-10*time.Second {
+		t.Errorf("anchor waits add up to %s; a batch waiting that long nears the %s ack wait and is redelivered",
+			total, bus.DefaultAckWait)
+	}
+}
