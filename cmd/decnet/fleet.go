@@ -76,6 +76,9 @@ func runDeploy(cmd *cobra.Command, g *globalFlags, f *deployFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.MasterOnly("deploy"); err != nil {
+		return err
+	}
 	switch f.netMode {
 	case model.NetLoopback, model.NetAlias, model.NetMacvlan:
 	default:
@@ -173,7 +176,14 @@ func newTeardownCmd(g *globalFlags) *cobra.Command {
 			if all == (name != "") {
 				return errors.New("say which deckies: --all, or --id NAME")
 			}
-			st, err := openConfiguredStore(cmd, g)
+			cfg, err := config.FromEnvironment(g.configPath)
+			if err != nil {
+				return err
+			}
+			if err := cfg.MasterOnly("teardown"); err != nil {
+				return err
+			}
+			st, _, err := openStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}

@@ -67,6 +67,9 @@ out to SIEMs and webhooks again.`,
 			if err != nil {
 				return err
 			}
+			if err := cfg.MasterOnly("ttp-backfill"); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			st, _, err := openStore(ctx, cfg)
 			if err != nil {

@@ -63,6 +63,16 @@ func TestTTPBackfillTagsStoredCommandsOnceWithoutTheBus(t *testing.T) {
 	}
 }
 
+func TestMasterOnlyCommandsAreRefusedOnAnAgent(t *testing.T) {
+	env := map[string]string{"DECNET_DATA_DIR": t.TempDir(), "DECNET_MODE": "agent"}
+	for _, args := range [][]string{{"ttp-backfill"}, {"teardown", "--all"}, {"deploy", "-n", "1", "--dry-run"}} {
+		_, err := runCLI(t, env, args...)
+		if err == nil || !strings.Contains(err.Error(), "master-only") || !strings.Contains(err.Error(), "DECNET_MODE=agent") {
+			t.Errorf("%v on an agent: %v", args, err)
+		}
+	}
+}
+
 func TestTTPWorkerNeedsASharedNATSServer(t *testing.T) {
 	_, err := runCLI(t, map[string]string{"DECNET_DATA_DIR": t.TempDir(), "DECNET_NATS_URL": ""}, "ttp")
 	if err == nil || !strings.Contains(err.Error(), "DECNET_NATS_URL") {

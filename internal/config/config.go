@@ -78,6 +78,12 @@ type Config struct {
 	// embedded pack (same id replaces), hot-reloaded; empty uses the pack.
 	TTPRulesDir string
 
+	// Mode is this host's role: "master" (the database and API live here)
+	// or "agent" (a sensor host). DisallowMaster, true by default, makes
+	// an agent refuse the master-only commands.
+	Mode           string
+	DisallowMaster bool
+
 	// TTPRuleStore is where TTP workers read rules: "filesystem" (the pack
 	// plus TTPRulesDir; such a process also mirrors its pack into the
 	// database) or "database" (what a filesystem master mirrored).
@@ -285,6 +291,16 @@ var settings = []setting{
 			c.TTPRulesDir = v
 			return nil
 		}},
+	{name: "DECNET_MODE", def: "master", help: "this host's role: master, or agent (a sensor host that refuses master-only commands)",
+		apply: func(c *Config, v string) error {
+			if v != "master" && v != "agent" {
+				return errors.New("want master or agent")
+			}
+			c.Mode = v
+			return nil
+		}},
+	{name: "DECNET_DISALLOW_MASTER", def: "true", help: "with DECNET_MODE=agent, refuse master-only commands (deploy, teardown, ttp-backfill)",
+		apply: func(c *Config, v string) error { return boolean(v, &c.DisallowMaster) }},
 	{name: "DECNET_TTP_RULE_STORE", def: "filesystem", help: "where TTP workers read rules: filesystem (built-in pack + DECNET_TTP_RULES_DIR, mirrored into the database) or database (the mirror; for workers on other hosts)",
 		apply: func(c *Config, v string) error {
 			if v != "filesystem" && v != "database" {
@@ -536,4 +552,14 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// MasterOnly returns an error naming command when this host is an agent
+// that must not run master-only commands, and nil otherwise.
+func (c Config) MasterOnly(command string) error {
+	if c.Mode == "agent" && c.DisallowMaster {
+		return fmt.Errorf("decnet %s is master-only and this host is an agent (DECNET_MODE=agent): run it on the "+
+			"master, or set DECNET_DISALLOW_MASTER=false", command)
+	}
+	return nil
 }

@@ -256,3 +256,24 @@ func TestTTPRuleStoreIsFilesystemOrDatabase(t *testing.T) {
 		t.Errorf("bad value: %v", err)
 	}
 }
+
+func TestAgentsRefuseMasterOnlyCommands(t *testing.T) {
+	c, err := Load(envOf(nil), "")
+	if err != nil || c.Mode != "master" || c.MasterOnly("ttp-backfill") != nil {
+		t.Fatalf("default: mode %q, %v, %v", c.Mode, err, c.MasterOnly("ttp-backfill"))
+	}
+	c, err = Load(envOf(map[string]string{"DECNET_MODE": "agent"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.MasterOnly("ttp-backfill"); err == nil || !strings.Contains(err.Error(), "DECNET_DISALLOW_MASTER=false") {
+		t.Errorf("agent: %v", err)
+	}
+	c, _ = Load(envOf(map[string]string{"DECNET_MODE": "agent", "DECNET_DISALLOW_MASTER": "false"}), "")
+	if err := c.MasterOnly("ttp-backfill"); err != nil {
+		t.Errorf("agent allowed master commands: %v", err)
+	}
+	if _, err := Load(envOf(map[string]string{"DECNET_MODE": "sensor"}), ""); err == nil {
+		t.Error("an unknown mode was accepted")
+	}
+}
