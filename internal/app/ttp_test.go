@@ -160,14 +160,15 @@ func TestStandaloneTTPWorkerTagsAStreamEventAndStopsOnControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- RunTTPWorker(ctx, cfg, slog.New(slog.DiscardHandler)) }()
-
+	// The stream exists before the worker starts: two clients creating it
+	// at once can crash the nats-server 2.9 CI runs (see the bus tests).
 	b, err := bus.Open(ctx, bus.Options{URL: natsURL, SubjectPrefix: prefix, Name: "test", Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	done := make(chan error, 1)
+	go func() { done <- RunTTPWorker(ctx, cfg, slog.New(slog.DiscardHandler)) }()
 	if err := b.PublishEvent(ctx, model.Event{ID: uuid.NewString(), TS: time.Now(), Decky: "decky-01", Service: "ssh",
 		EventType: "command", SrcIP: ip, Fields: map[string]string{"command": "cat /etc/shadow"}}); err != nil {
 		t.Fatal(err)

@@ -263,11 +263,29 @@ func (b *Bus) ensureStream(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, b.opts.PublishTimeout)
 	defer cancel()
-	if _, err := b.js.CreateOrUpdateStream(cctx, cfg); err != nil {
+	for attempt := 1; ; attempt++ {
+		_, err := b.js.CreateOrUpdateStream(cctx, cfg)
+		if err == nil {
+			return nil
+		}
+		// Two processes starting together against a fresh server both
+		// find no stream and both create it; the loser's create fails
+		// with "name in use" or "subjects overlap". Again, it updates.
+		var apiErr *jetstream.APIError
+		if attempt < 3 && errors.As(err, &apiErr) &&
+			(apiErr.ErrorCode == errCodeStreamNameInUse || apiErr.ErrorCode == errCodeSubjectsOverlap) {
+			time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+			continue
+		}
 		return fmt.Errorf("bus: ensure stream %s on %s: %w", b.stream, b.describe(), err)
 	}
-	return nil
 }
+
+// JetStream API error codes of a lost stream-creation race.
+const (
+	errCodeStreamNameInUse = 10058
+	errCodeSubjectsOverlap = 10065
+)
 
 func (b *Bus) describe() string {
 	if b.srv != nil {

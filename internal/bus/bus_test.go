@@ -887,3 +887,38 @@ func TestSequencesAndAckFloorTrackWhatAConsumerFinished(t *testing.T) {
 		}
 	})
 }
+
+func TestProcessesStartingTogetherShareTheStream(t *testing.T) {
+	// Embedded server only: Debian's nats-server 2.9.10, which CI runs as
+	// the external server, crashes (nil pointer in stream update) when
+	// several clients update a stream that is being created; our pinned
+	// server does not, and the race itself is on the client side.
+	h := &harness{base: Options{DataDir: t.TempDir(), Name: t.Name(), Listen: "127.0.0.1:0", Logger: testLogger()}}
+	first := h.open(t)
+	peer := Options{URL: first.ClientURL(), Logger: testLogger()}
+	// A fresh server: no stream yet, so the processes below race to create
+	// it; each must start, the losers updating what the winner created.
+	if err := first.js.DeleteStream(context.Background(), first.stream); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			b, err := Open(ctx, peer)
+			if err == nil {
+				b.Close()
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a process failed to start: %v", err)
+		}
+	}
+}
