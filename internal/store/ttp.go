@@ -88,15 +88,6 @@ type TTPTagRepository interface {
 	ListAttackerRollupsForExport(ctx context.Context) (map[string][]model.TechniqueRollup, error)
 }
 
-// TTPBackfillRepository feeds the TTP backfill the commands it re-tags.
-type TTPBackfillRepository interface {
-	// ListAttackerCommandsSince pages, by uuid, through attackers last
-	// seen at or after since whose uuid sorts after afterUUID ("" starts),
-	// filling uuid, ip, identity_id and commands. Malformed command
-	// entries are skipped. Pass the last uuid of a page to get the next.
-	ListAttackerCommandsSince(ctx context.Context, since time.Time, afterUUID string, limit int) ([]model.Attacker, error)
-}
-
 // TTPRuleRepository is the database rule store: operators' rule states and
 // the rule files' text (ttp.md §1.4, §2.4).
 type TTPRuleRepository interface {

@@ -16,9 +16,8 @@ import (
 
 // Interface guards for the TTP repositories.
 var (
-	_ store.TTPTagRepository      = (*Store)(nil)
-	_ store.TTPBackfillRepository = (*Store)(nil)
-	_ store.TTPRuleRepository     = (*Store)(nil)
+	_ store.TTPTagRepository  = (*Store)(nil)
+	_ store.TTPRuleRepository = (*Store)(nil)
 )
 
 // Sizes of the TTP columns, in bytes; the MySQL DDL declares the same.
@@ -567,66 +566,6 @@ func (s *Store) ListAttackerRollupsForExport(ctx context.Context) (out map[strin
 		out[attacker] = append(out[attacker], m)
 	}
 	return out, rows.Err()
-}
-
-// ListAttackerCommandsSince pages, by uuid, through attackers last seen at
-// or after since whose uuid sorts after afterUUID, filling uuid, ip,
-// identity_id and commands. Command entries that do not decode, or carry no
-// command, are skipped; a commands document that does not decode gives
-// none. limit 0 or less means 500; it is capped at 5000.
-func (s *Store) ListAttackerCommandsSince(ctx context.Context, since time.Time, afterUUID string, limit int) (out []model.Attacker, err error) {
-	defer wrap(&err, "ListAttackerCommandsSince(%s, %q)", since.UTC().Format(time.RFC3339), afterUUID)
-	if limit <= 0 {
-		limit = ttpBackfillPage
-	}
-	limit = min(limit, ttpBackfillMaxPage)
-	rows, err := s.db.QueryContext(ctx, "SELECT uuid, ip, identity_id, commands FROM attackers "+
-		"WHERE last_seen >= ? AND uuid > ? ORDER BY uuid LIMIT ?", s.d.timeArg(since), afterUUID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out = []model.Attacker{}
-	for rows.Next() {
-		var (
-			a        model.Attacker
-			identity sql.NullString
-			commands rawJSON
-		)
-		if err := rows.Scan(&a.UUID, &a.IP, &identity, &commands); err != nil {
-			return nil, err
-		}
-		a.IdentityID = identity.String
-		var bad bool
-		a.Commands, bad = decodeCommands(commands)
-		if bad {
-			s.log.Warn("skipping undecodable commands", "attacker", a.UUID)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// decodeCommands decodes a commands document entry by entry, skipping
-// entries that are not command objects; bad reports a document that is not
-// a JSON list at all.
-func decodeCommands(raw []byte) (out []model.CommandEntry, bad bool) {
-	out = []model.CommandEntry{}
-	if len(raw) == 0 {
-		return out, false
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return out, true
-	}
-	for _, it := range items {
-		var c model.CommandEntry
-		if err := json.Unmarshal(it, &c); err != nil || c.Command == "" {
-			continue
-		}
-		out = append(out, c)
-	}
-	return out, false
 }
 
 const ruleStateColumns = "rule_id, state, confidence_max, expires_at, reason, set_by, set_at"

@@ -664,67 +664,6 @@ func TestTTPRuleRowsAndChangedSince(t *testing.T) {
 	})
 }
 
-func TestListAttackerCommandsSincePagesByUUID(t *testing.T) {
-	eachTTPStore(t, &clock{}, func(t *testing.T, s *Store) {
-		ctx := t.Context()
-		const ident = "00000000-0000-4000-8000-0000000007b1"
-		since := ti0.Add(time.Hour)
-		var recent []string
-		for i := range 5 {
-			recent = append(recent, seedAttacker(t, s, fmt.Sprintf("10.7.12.%d", i+1), ti0, since.Add(time.Duration(i)*time.Minute), 0))
-		}
-		seedAttacker(t, s, "10.7.12.99", ti0, since.Add(-time.Second), 0) // last seen before since
-		seedIdentity(t, s, ident, "", recent[0])
-		// A document another writer got wrong: bad entries are skipped, the
-		// rest kept.
-		if _, err := s.DB().ExecContext(ctx, "UPDATE attackers SET commands = ? WHERE uuid = ?",
-			`[{"service":"ssh","decky":"d","command":"uname -a","timestamp":"2026-03-01T12:00:00Z"},"junk",{"command":""},null]`,
-			recent[1]); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.DB().ExecContext(ctx, "UPDATE attackers SET commands = ? WHERE uuid = ?", "not json", recent[2]); err != nil {
-			t.Fatal(err)
-		}
-
-		var pages [][]string
-		got := map[string]model.Attacker{}
-		for after := ""; ; {
-			page, err := s.ListAttackerCommandsSince(ctx, since, after, 2)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(page) == 0 {
-				break
-			}
-			var ids []string
-			for _, a := range page {
-				ids = append(ids, a.UUID)
-				got[a.UUID] = a
-			}
-			pages = append(pages, ids)
-			after = page[len(page)-1].UUID
-		}
-		sorted := sortedUnique(recent)
-		if diff := cmp.Diff([][]string{sorted[:2], sorted[2:4], sorted[4:]}, pages); diff != "" {
-			t.Errorf("pages (-want +got):\n%s", diff)
-		}
-		first := got[recent[0]]
-		wantFirst := model.Attacker{UUID: recent[0], IP: "10.7.12.1", IdentityID: ident, Commands: []model.CommandEntry{
-			{Service: "ssh", Decky: "decky-01", Command: "id", Timestamp: ti0}}}
-		if diff := cmp.Diff(wantFirst, first); diff != "" {
-			t.Errorf("first attacker (-want +got):\n%s", diff)
-		}
-		wantCmds := []model.CommandEntry{{Service: "ssh", Decky: "d", Command: "uname -a",
-			Timestamp: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
-		if diff := cmp.Diff(wantCmds, got[recent[1]].Commands); diff != "" {
-			t.Errorf("malformed entries (-want +got):\n%s", diff)
-		}
-		if cmds := got[recent[2]].Commands; cmds == nil || len(cmds) != 0 {
-			t.Errorf("undecodable document gave %#v; want an empty list", cmds)
-		}
-	})
-}
-
 func TestInsertTTPTagsConcurrentWritersReportEachTagOnce(t *testing.T) {
 	eachTTPStore(t, &clock{}, func(t *testing.T, s *Store) {
 		a := seedAttacker(t, s, "10.7.13.1", ti0, ti0, 0)
