@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/decnet/decnet/internal/api"
@@ -90,8 +89,8 @@ func (a *App) publishRuleNotice(n ttp.RuleNotice) {
 // ttpRules adapts the rule store to the API's catalogue.
 type ttpRules struct{ s ttp.RuleStore }
 
-// Catalogue lists every loaded rule with its live state, then each file
-// that failed to load as an error row.
+// Catalogue lists every loaded rule with its live state, in the store's id
+// order, then each file that failed to load as an error row.
 func (r ttpRules) Catalogue() []api.RuleRow {
 	var out []api.RuleRow
 	for _, rule := range r.s.Rules() {
@@ -115,7 +114,6 @@ func (r ttpRules) Catalogue() []api.RuleRow {
 		}
 		out = append(out, row)
 	}
-	slices.SortFunc(out, func(a, b api.RuleRow) int { return strings.Compare(a.RuleID, b.RuleID) })
 	for _, e := range r.s.Errors() {
 		out = append(out, api.RuleRow{RuleID: e.RuleID, Source: e.Path, State: "error", Error: e.Err.Error()})
 	}

@@ -57,6 +57,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"reflect"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -470,35 +471,11 @@ func kindExactly(p string) func(string) bool {
 
 // ---- hostile payload coercion ----
 
-// num reads a number from any of the shapes a producer may send. NaN,
+// asNum reads a number from any of the shapes a producer may send. NaN,
 // infinities, bools and non-numeric strings are absent.
 func asNum(v any) (float64, bool) {
 	var f float64
 	switch x := v.(type) {
-	case float64:
-		f = x
-	case float32:
-		f = float64(x)
-	case int:
-		f = float64(x)
-	case int8:
-		f = float64(x)
-	case int16:
-		f = float64(x)
-	case int32:
-		f = float64(x)
-	case int64:
-		f = float64(x)
-	case uint:
-		f = float64(x)
-	case uint8:
-		f = float64(x)
-	case uint16:
-		f = float64(x)
-	case uint32:
-		f = float64(x)
-	case uint64:
-		f = float64(x)
 	case json.Number:
 		g, err := x.Float64()
 		if err != nil {
@@ -512,7 +489,19 @@ func asNum(v any) (float64, bool) {
 		}
 		f = g
 	default:
-		return 0, false
+		// Any Go integer or float a producer built the payload with.
+		switch rv := reflect.ValueOf(v); {
+		case !rv.IsValid():
+			return 0, false
+		case rv.CanInt():
+			f = float64(rv.Int())
+		case rv.CanUint():
+			f = float64(rv.Uint())
+		case rv.CanFloat():
+			f = rv.Float()
+		default:
+			return 0, false
+		}
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, false

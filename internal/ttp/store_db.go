@@ -28,6 +28,7 @@ const DefaultDBPollInterval = time.Second
 // rules with their states, the files that failed, indexes kept in step,
 // and operators' state changes.
 type RuleStore interface {
+	// Rules returns every rule with its state, sorted by id.
 	Rules() []*Rule
 	Errors() []RuleError
 	Attach(ctx context.Context, idx *RuleIndex)

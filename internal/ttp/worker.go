@@ -1,6 +1,7 @@
 package ttp
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -395,24 +396,25 @@ func headerValue(h map[string]any, name string) string {
 // HandleStreamBatch tags a batch of stream events: it resolves the
 // distinct source addresses together, maps the events and processes them.
 func (w *Worker) HandleStreamBatch(ctx context.Context, evs []model.Event) error {
-	var taggable []model.Event
+	// Map first, anchor after: the mapping (header parsing included) runs
+	// once per event, and only taggable events' addresses are looked up.
+	var mapped []Event
 	var ips []string
 	for _, e := range evs {
-		if _, ok := StreamEvent(e, "x"); ok {
-			taggable = append(taggable, e)
+		if ev, ok := StreamEvent(e, ""); ok {
+			mapped = append(mapped, ev)
 			ips = append(ips, e.SrcIP)
 		}
 	}
-	if len(taggable) == 0 {
+	if len(mapped) == 0 {
 		return nil
 	}
 	anchors := w.resolveAll(ctx, ips)
-	var out []Event
-	for _, e := range taggable {
-		if id, ok := anchors[e.SrcIP]; ok {
-			if ev, ok := StreamEvent(e, id); ok {
-				out = append(out, ev)
-			}
+	out := mapped[:0]
+	for i, ev := range mapped {
+		if id, ok := anchors[ips[i]]; ok {
+			ev.AttackerUUID = id
+			out = append(out, ev)
 		}
 	}
 	_, err := w.Process(ctx, out)
@@ -431,11 +433,11 @@ func (w *Worker) NotificationEvents(ctx context.Context, env bus.Envelope) ([]Ev
 	}
 	str := func(k string) string { s, _ := p[k].(string); return s }
 	base := Event{AttackerUUID: str("attacker_uuid"), IdentityUUID: str("identity_uuid"),
-		SessionID: str("session_id"), DeckyID: firstNonEmpty(str("decky_id"), str("decky"))}
+		SessionID: str("session_id"), DeckyID: cmp.Or(str("decky_id"), str("decky"))}
 	topic := env.Topic
 	if base.AttackerUUID == "" && base.IdentityUUID == "" {
 		if !strings.HasPrefix(topic, "identity.") {
-			ip := firstNonEmpty(str("attacker_ip"), str("src_ip"))
+			ip := cmp.Or(str("attacker_ip"), str("src_ip"))
 			id, ok := w.Resolve(ctx, ip)
 			if !ok {
 				return nil, false
@@ -457,7 +459,7 @@ func (w *Worker) NotificationEvents(ctx context.Context, env bus.Envelope) ([]Ev
 		ev.SourceKind, ev.SourceID, ev.Payload = KindIPv6Leak, "ipv6:"+base.AttackerUUID+":"+str("addr"), p
 		return []Event{ev}, true
 	case topic == bus.IdentityFormed || topic == bus.IdentityMerged:
-		return w.identityEvents(ctx, firstNonEmpty(str("identity_uuid"), str("winner_uuid"))), true
+		return w.identityEvents(ctx, cmp.Or(str("identity_uuid"), str("winner_uuid"))), true
 	case topic == bus.CredentialReuseDetected:
 		ev := base
 		target, _ := p["target_count"].(float64)
@@ -468,25 +470,16 @@ func (w *Worker) NotificationEvents(ctx context.Context, env bus.Envelope) ([]Ev
 		return []Event{ev}, true
 	case topic == bus.EmailReceived:
 		ev := base
-		ev.SourceKind, ev.SourceID, ev.Payload = KindEmail, firstNonEmpty(str("source_id"), str("stored_as")), p
+		ev.SourceKind, ev.SourceID, ev.Payload = KindEmail, cmp.Or(str("source_id"), str("stored_as")), p
 		return []Event{ev}, ev.SourceID != ""
 	case strings.HasPrefix(topic, "canary.") && strings.HasSuffix(topic, ".triggered"):
 		ev := base
 		ev.SourceKind = KindCanary
-		ev.SourceID = "canary:" + firstNonEmpty(str("trigger_id"), str("token_id"))
+		ev.SourceID = "canary:" + cmp.Or(str("trigger_id"), str("token_id"))
 		ev.Payload = p
 		return []Event{ev}, true
 	}
 	return nil, false
-}
-
-func firstNonEmpty(xs ...string) string {
-	for _, x := range xs {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
 }
 
 // sessionEvents is the session-level event of a finished shell session:
@@ -515,7 +508,7 @@ func (w *Worker) sessionEvents(base Event, p map[string]any) []Event {
 	}
 	ev := base
 	ev.SourceKind = KindSession
-	ev.SourceID = firstNonEmpty(base.SessionID, "session:"+base.AttackerUUID)
+	ev.SourceID = cmp.Or(base.SessionID, "session:"+base.AttackerUUID)
 	list := make([]any, len(texts))
 	for i, t := range texts {
 		list[i] = t
