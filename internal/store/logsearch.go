@@ -257,3 +257,75 @@ func shellSplit(s string) (tokens []string, ok bool) {
 	}
 	return tokens, true
 }
+
+// Match reports whether e is a row q selects, with the SQL store's
+// semantics, for rows that never pass through the database (the API's live
+// log stream): Since and Until are inclusive, compared at the microsecond
+// the stores keep; free text is a literal substring of raw_line, decky,
+// service, attacker_ip, msg or event_type ignoring ASCII case (SQLite's
+// LOWER folds no other letters); columns and fields compare exactly, and an
+// absent field matches nothing. Paging is ignored. A test runs the same
+// searches through SearchLogs and Match so the two cannot drift.
+func (q LogSearch) Match(e model.LogEntry) bool {
+	ts := e.Timestamp.Truncate(time.Microsecond)
+	if !q.Since.IsZero() && ts.Before(q.Since.Truncate(time.Microsecond)) {
+		return false
+	}
+	if !q.Until.IsZero() && ts.After(q.Until.Truncate(time.Microsecond)) {
+		return false
+	}
+	for _, t := range q.Terms {
+		if !t.match(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func (t LogTerm) match(e model.LogEntry) bool {
+	switch t.Kind {
+	case LogTermText:
+		if t.Value == "" {
+			return true // the SQL store adds no condition for it either
+		}
+		v := asciiLower(t.Value)
+		for _, s := range [...]string{e.RawLine, e.Decky, e.Service, e.AttackerIP, e.Msg, e.EventType} {
+			if strings.Contains(asciiLower(s), v) {
+				return true
+			}
+		}
+		return false
+	case LogTermColumn:
+		switch t.Key {
+		case LogColumnDecky:
+			return e.Decky == t.Value
+		case LogColumnService:
+			return e.Service == t.Value
+		case LogColumnEventType:
+			return e.EventType == t.Value
+		case LogColumnAttackerIP:
+			return e.AttackerIP == t.Value
+		}
+		return false
+	case LogTermField:
+		v, ok := e.Fields[t.Key]
+		return ok && v == t.Value
+	}
+	return false
+}
+
+// asciiLower lowers ASCII letters only, as SQLite's LOWER does.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
