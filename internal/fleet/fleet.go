@@ -50,6 +50,10 @@ type Options struct {
 	HostUUID string
 	Limits   services.Limits
 	Logger   *slog.Logger
+	// Lifecycles, when set, are completed by Reconcile: the pending rows
+	// the API records for each operation become running, then succeeded
+	// or failed once the fleet reflects them.
+	Lifecycles store.LifecycleRepository
 }
 
 // BoundPort is one port a service listens on; Port differs from Declared
@@ -82,6 +86,11 @@ type Runtime struct {
 	running map[string]*running
 	binders map[string]decky.Binder
 	failed  map[string]model.Decky
+	// failErr is the start error of each decky in failed, for the
+	// lifecycle rows waiting on it.
+	failErr map[string]string
+	// kick wakes Run for an early reconcile (capacity 1: wake-ups merge).
+	kick chan struct{}
 }
 
 type running struct {
@@ -104,7 +113,7 @@ func New(o Options) (*Runtime, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Runtime{o: o, running: make(map[string]*running), binders: make(map[string]decky.Binder),
-		failed: make(map[string]model.Decky)}, nil
+		failed: make(map[string]model.Decky), failErr: make(map[string]string), kick: make(chan struct{}, 1)}, nil
 }
 
 func (r *Runtime) binder(d model.Decky) (decky.Binder, error) {
@@ -361,7 +370,12 @@ func (r *Runtime) StopAll(ctx context.Context) {
 // Reconcile makes what runs match the host's rows: deckies not torn down
 // and not running are started, running deckies whose row is gone, torn
 // down, or changed (services, address, persona) are stopped or restarted.
+//
+// Lifecycle rows are read before the fleet, so every row seen was recorded
+// after the change it waits for: a pass never completes an operation
+// whose decky change it has not read yet.
 func (r *Runtime) Reconcile(ctx context.Context) error {
+	open := r.beginLifecycles(ctx)
 	rows, err := r.o.Repo.ListDeckies(ctx, r.o.HostUUID)
 	if err != nil {
 		return fmt.Errorf("fleet: read fleet: %w", err)
@@ -418,7 +432,7 @@ func (r *Runtime) Reconcile(ctx context.Context) error {
 			defer wg.Done()
 			defer func() { <-sem }()
 			if _, err := r.Start(ctx, d); err != nil {
-				r.rememberFailure(d)
+				r.rememberFailure(d, err)
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -426,6 +440,7 @@ func (r *Runtime) Reconcile(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	r.finishLifecycles(ctx, open, want)
 	return errors.Join(errs...)
 }
 
@@ -478,6 +493,7 @@ func (r *Runtime) Run(ctx context.Context, every time.Duration) {
 			r.StopAll(context.WithoutCancel(ctx))
 			return
 		case <-t.C:
+		case <-r.kick:
 		}
 	}
 }
@@ -491,10 +507,20 @@ func (r *Runtime) failedBefore(d model.Decky) bool {
 	return ok && !changed(f, d)
 }
 
-func (r *Runtime) rememberFailure(d model.Decky) {
+func (r *Runtime) rememberFailure(d model.Decky, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.failed[d.Name] = d
+	r.failErr[d.Name] = err.Error()
+}
+
+// Kick asks Run for a reconcile now rather than at the next tick, so an
+// operation recorded by the API takes effect at once. It never blocks.
+func (r *Runtime) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 // StateChange is the payload of decky.<host>:<name>.state (pipeline.md §2).

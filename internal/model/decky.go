@@ -28,6 +28,11 @@ const (
 	NetMacvlan = "macvlan"
 )
 
+// MutateIntervalGlobal is the MutateInterval of a decky that rotates on the
+// global interval, which operators change at run time; it is a sentinel
+// rather than a copy so a later change of the global value reaches it.
+const MutateIntervalGlobal = -1
+
 // LocalHost is the host_uuid of deckies run by this process (the original's
 // "local" sentinel); swarm workers use their own uuid.
 const LocalHost = "local"
@@ -56,7 +61,9 @@ type Decky struct {
 	Services []string `json:"services"`
 	// ServiceConfig holds each service's validated config, by slug then key.
 	ServiceConfig map[string]map[string]string `json:"service_config,omitempty"`
-	// MutateInterval is the service rotation period in minutes; 0 disables.
+	// MutateInterval is the service rotation period in minutes; 0 disables
+	// rotation and MutateIntervalGlobal follows the operator's global
+	// interval (GET /config's global_mutation_interval).
 	MutateInterval int       `json:"mutate_interval,omitempty"`
 	LastMutated    time.Time `json:"last_mutated,omitzero"`
 	State          string    `json:"state"`

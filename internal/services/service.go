@@ -170,6 +170,23 @@ func (Catalog) Known(name string) bool {
 	return err == nil
 }
 
+// FleetSingleton is implemented by services that run once per fleet rather
+// than once per decky (the original's fleet_singleton flag); they cannot be
+// added to a decky.
+type FleetSingleton interface {
+	FleetSingleton() bool
+}
+
+// Singleton reports whether name is a registered fleet singleton.
+func (Catalog) Singleton(name string) bool {
+	s, err := Lookup(name)
+	if err != nil {
+		return false
+	}
+	fs, ok := s.(FleetSingleton)
+	return ok && fs.FleetSingleton()
+}
+
 // Validate coerces raw config for service name (fleet.md §1.1 rules).
 func (Catalog) Validate(name string, raw map[string]string) (map[string]string, error) {
 	s, err := Lookup(name)

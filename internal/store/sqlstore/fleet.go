@@ -71,7 +71,7 @@ func (s *Store) encodeDecky(d model.Decky) (a deckyArgs, err error) {
 			return a, fmt.Errorf("decky %s longer than %d bytes", f.name, f.max)
 		}
 	}
-	if d.MutateInterval < 0 {
+	if d.MutateInterval < model.MutateIntervalGlobal {
 		return a, fmt.Errorf("negative mutate interval %d", d.MutateInterval)
 	}
 	services, err := jsonArg(nonNil(d.Services))

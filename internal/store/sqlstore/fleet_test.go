@@ -140,7 +140,7 @@ func TestFleetCreateRejectsInvalidDeckiesBeforeWriting(t *testing.T) {
 		withState := sampleDecky(model.LocalHost, "s", "10.0.0.2")
 		withState.State = "exploded"
 		negative := sampleDecky(model.LocalHost, "n", "10.0.0.2")
-		negative.MutateInterval = -1
+		negative.MutateInterval = model.MutateIntervalGlobal - 1
 		for _, bad := range []model.Decky{
 			sampleDecky(model.LocalHost, "", "10.0.0.2"),
 			sampleDecky(model.LocalHost, strings.Repeat("n", maxDecky+1), "10.0.0.2"),

@@ -140,7 +140,7 @@ func openDSN(t testing.TB, dialect, dsn string, o Options) *Store {
 
 // suiteTables lists the tables in child-before-parent order, the order the
 // shared MySQL database is emptied in.
-var suiteTables = []string{"ttp_tag", "ttp_rule_state", "ttp_rule", "attacker_behavior", "credential_reuse", "credentials", "attackers", "bounty", "logs", "state", "users", "revoked_tokens", "fleet_deckies", "webhook_subscriptions"}
+var suiteTables = []string{"ttp_tag", "ttp_rule_state", "ttp_rule", "attacker_behavior", "credential_reuse", "credentials", "attackers", "attacker_identities", "campaigns", "bounty", "logs", "state", "users", "revoked_tokens", "fleet_deckies", "webhook_subscriptions", "decky_lifecycle"}
 
 // openStore returns a migrated, empty store of the dialect: a new SQLite
 // file, or this run's shared MySQL database with its rows deleted.

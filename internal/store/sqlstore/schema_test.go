@@ -13,7 +13,7 @@ import (
 )
 
 // wantTables is every table the migrations create.
-var wantTables = []string{"attacker_behavior", "attacker_identities", "attackers", "bounty", "credential_reuse", "credentials", "fleet_deckies", "logs", "profiler_state", "revoked_tokens",
+var wantTables = []string{"attacker_behavior", "attacker_identities", "attackers", "bounty", "campaigns", "credential_reuse", "credentials", "decky_lifecycle", "fleet_deckies", "logs", "profiler_state", "revoked_tokens",
 	"schema_migrations", "state", "ttp_rule", "ttp_rule_state", "ttp_tag", "users", "webhook_subscriptions"}
 
 // column is what the dialect comparison checks of a column.
