@@ -14,8 +14,9 @@ const DefaultHeartbeatInterval = 30 * time.Second
 const (
 	// ControlStop asks the worker to shut down.
 	ControlStop = "stop"
-	// ControlStart is accepted for parity with the original and ignored: a
-	// stopped worker is not listening any more.
+	// ControlStart asks a process hosting a stopped worker to run it
+	// again (OnControlActions); a worker subscribed with OnControl ignores
+	// it.
 	ControlStart = "start"
 )
 
@@ -83,22 +84,32 @@ func (b *Bus) healthPayload(worker string, extra func() any) (p map[string]any) 
 // OnControl subscribes to system.<worker>.control and calls stop (once) on a
 // "stop" request. Every instance of the worker receives it: no queue group.
 func (b *Bus) OnControl(worker string, stop func()) (*Subscription, error) {
+	var once sync.Once
+	return b.OnControlActions(worker, func() { once.Do(stop) }, nil)
+}
+
+// OnControlActions subscribes to system.<worker>.control and calls stop or
+// start for each request; start may be nil (the request is then ignored).
+// Both run on the subscription's goroutine, one request at a time.
+func (b *Bus) OnControlActions(worker string, stop, start func()) (*Subscription, error) {
 	subj, err := ControlSubject(worker)
 	if err != nil {
 		return nil, err
 	}
-	var once sync.Once
 	return b.Subscribe(subj, "", func(e Envelope) {
 		var c Control
 		if err := json.Unmarshal(e.Payload, &c); err != nil {
 			b.log.Warn("bus: undecodable control request", "worker", worker, "err", err)
 			return
 		}
-		switch c.Action {
-		case ControlStop:
+		switch {
+		case c.Action == ControlStop:
 			b.log.Info("bus: stop requested", "worker", worker, "requested_by", c.RequestedBy)
-			once.Do(stop)
-		case ControlStart:
+			stop()
+		case c.Action == ControlStart && start != nil:
+			b.log.Info("bus: start requested", "worker", worker, "requested_by", c.RequestedBy)
+			start()
+		case c.Action == ControlStart:
 			b.log.Debug("bus: start request ignored by a running worker", "worker", worker, "requested_by", c.RequestedBy)
 		default:
 			b.log.Warn("bus: unknown control action", "worker", worker, "action", c.Action)

@@ -5,8 +5,10 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -42,4 +44,19 @@ func Binary(t testing.TB, name string) string {
 		Missing(t, name+" not found on PATH")
 	}
 	return p
+}
+
+// FakeCommand writes an executable shell script standing in for a system
+// command: it records its arguments (one line) in the returned file,
+// prints msg on stderr and exits with code.
+func FakeCommand(t testing.TB, name string, code int, msg string) (bin, argsFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	argsFile = filepath.Join(dir, name+".args")
+	bin = filepath.Join(dir, name)
+	script := fmt.Sprintf("#!/bin/sh\necho \"$@\" > '%s'\necho '%s' >&2\nexit %d\n", argsFile, msg, code)
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin, argsFile
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/decnet/decnet/internal/model"
@@ -71,7 +72,12 @@ func (s *Store) SearchLogs(ctx context.Context, q store.LogSearch) (out []model.
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM logs"+w.sql(), w.args...).Scan(&total); err != nil {
+	if len(w.conds) == 0 {
+		total, err = s.unfilteredLogTotal(ctx)
+	} else {
+		err = s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM logs"+w.sql(), w.args...).Scan(&total)
+	}
+	if err != nil {
 		return nil, 0, err
 	}
 	limit, offset := pageArgs(q.Limit, q.Offset)
@@ -153,4 +159,33 @@ func (s *Store) Stats(ctx context.Context) (st store.Stats, err error) {
 	err = s.db.QueryRowContext(ctx, statsQuery, model.UnknownIP, model.DeckyRunning, model.DeckyDegraded).
 		Scan(&st.TotalLogs, &st.UniqueAttackers, &st.ActiveDeckies, &st.DeployedDeckies)
 	return st, err
+}
+
+// logTotalTTL is how long the unfiltered logs total is reused: counting
+// every row is a full scan of an index that grows with the table, while
+// each page of the live log view needs the total.
+const logTotalTTL = 2 * time.Second
+
+// logTotal is the cached unfiltered row count of logs.
+type logTotal struct {
+	mu sync.Mutex
+	n  int64
+	at time.Time
+}
+
+// unfilteredLogTotal counts the logs rows, reusing a count younger than
+// logTotalTTL; rows committed since then show in the next count.
+func (s *Store) unfilteredLogTotal(ctx context.Context) (int64, error) {
+	now := s.now()
+	s.logTotal.mu.Lock()
+	defer s.logTotal.mu.Unlock()
+	if !s.logTotal.at.IsZero() && now.Sub(s.logTotal.at) < logTotalTTL {
+		return s.logTotal.n, nil
+	}
+	var n int64
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM logs").Scan(&n); err != nil {
+		return 0, err
+	}
+	s.logTotal.n, s.logTotal.at = n, now
+	return n, nil
 }

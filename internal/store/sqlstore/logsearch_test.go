@@ -224,3 +224,38 @@ func TestStatsCountsLogsAttackersAndFleet(t *testing.T) {
 		}
 	})
 }
+
+func TestUnfilteredLogTotalIsReusedForTwoSeconds(t *testing.T) {
+	clk := &clock{t: tl}
+	eachDialectWith(t, Options{Now: clk.Now}, func(t *testing.T, s *Store) {
+		clk.Set(tl)
+		seedSearchLogs(t, s)
+		total := func(q store.LogSearch) int64 {
+			t.Helper()
+			_, n, err := s.SearchLogs(t.Context(), q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := total(store.LogSearch{}); n != 4 {
+			t.Fatalf("total = %d, want 4", n)
+		}
+		commit(t, s, model.IngestRecord{Log: model.LogEntry{EventID: newID(), Timestamp: tl, Decky: "ls-decky-a",
+			Service: "ssh", EventType: "command", AttackerIP: "203.0.113.9"}})
+		if n := total(store.LogSearch{Limit: 1, Offset: 1}); n != 4 {
+			t.Fatalf("within the TTL: total = %d, want the reused 4", n)
+		}
+		ssh, err := store.ParseLogSearch("service:ssh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := total(store.LogSearch{Terms: ssh}); n != 3 {
+			t.Fatalf("a filtered total is always counted: %d, want 3", n)
+		}
+		clk.Set(tl.Add(logTotalTTL))
+		if n := total(store.LogSearch{}); n != 5 {
+			t.Fatalf("after the TTL: total = %d, want 5", n)
+		}
+	})
+}

@@ -65,6 +65,7 @@ type Store struct {
 	// ingestReady is set once the ingest statements are cached.
 	ingestReady atomic.Bool
 	bounties    bountyCache
+	logTotal    logTotal
 }
 
 // Interface guards: *Store implements every repository of package store.
