@@ -358,7 +358,7 @@ func TestTokenIssuedBeforeCutoffSecondIs401AndSameSecondPasses(t *testing.T) {
 	wantStatus(t, e.health(sameSecond), http.StatusOK, "")
 }
 
-func TestRoleComesFromTheStoreOnEveryRequest(t *testing.T) {
+func TestRoleChangedInTheStoreAppliesWithinThePrincipalTTL(t *testing.T) {
 	e := newEnv(t, nil)
 	e.s.register(route{http.MethodGet, "/api/v1/test/admin-only", AccessAdmin,
 		func(w http.ResponseWriter, r *http.Request) error {
@@ -370,9 +370,13 @@ func TestRoleComesFromTheStoreOnEveryRequest(t *testing.T) {
 
 	wantStatus(t, e.do(req{method: "GET", path: "/api/v1/test/admin-only", token: tok}),
 		http.StatusForbidden, "Insufficient permissions")
+	// Changed by another process: this one reads the row again once its
+	// cached copy is principalTTL old.
 	e.users.setRole(t, id, model.RoleAdmin)
+	e.clk.Advance(principalTTL)
 	wantStatus(t, e.do(req{method: "GET", path: "/api/v1/test/admin-only", token: tok}), http.StatusNoContent, "")
 	e.users.setRole(t, id, "intern")
+	e.clk.Advance(principalTTL)
 	wantStatus(t, e.health(tok), http.StatusForbidden, "Insufficient permissions")
 }
 

@@ -31,14 +31,26 @@ func principalFrom(ctx context.Context) (principal, bool) {
 	return p, ok
 }
 
-// authenticate checks the bearer token and loads its user from the store on
-// every request, so deletion, role changes and revocations take effect at
-// once. Role and must-change state come from the user row, never the token.
+// authenticate checks the bearer token and loads its user from the store,
+// reusing what it loaded for the same token within principalTTL. Role and
+// must-change state come from the user row, never the token.
 func (s *Server) authenticate(r *http.Request, access Access) (principal, error) {
 	ctx := r.Context()
 	raw, ok := bearerToken(r)
 	if !ok {
+		// Browsers' EventSource cannot send headers, so the streaming
+		// routes also take a single-use ticket (sse.go); a JWT in the
+		// query string is never accepted.
+		if t := r.URL.Query().Get(ticketQueryParam); t != "" && acceptsTicket(r) {
+			return s.redeemTicket(r, t, access)
+		}
 		return principal{}, unauthorized(errors.New("missing bearer token"))
+	}
+	if p, ok := s.principals.get(raw); ok {
+		if err := authorize(p.user, access); err != nil {
+			return principal{}, err
+		}
+		return p, nil
 	}
 	c, err := s.tokens.Verify(raw)
 	if err != nil {
@@ -62,10 +74,12 @@ func (s *Server) authenticate(r *http.Request, access Access) (principal, error)
 	if revoked {
 		return principal{}, unauthorized(errors.New("token revoked"))
 	}
+	p := principal{user: u, claims: c}
+	s.principals.put(raw, p)
 	if err := authorize(u, access); err != nil {
 		return principal{}, err
 	}
-	return principal{user: u, claims: c}, nil
+	return p, nil
 }
 
 // authorize decides whether u may use a route requiring access: a pending

@@ -85,17 +85,29 @@ func (s *Server) serveRoute(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := middleware.Track(w)
 		err := func() error {
+			role := ""
 			if rt.access != AccessPublic {
 				p, err := s.authenticate(r, rt.access)
 				if err != nil {
 					return err
 				}
+				role = p.user.Role
 				r = r.WithContext(withPrincipal(r.Context(), p))
+			}
+			if ttl := s.cacheTTL[rt.method+" "+rt.path]; ttl > 0 {
+				return s.responses.serve(rec, r, cacheKey(role, r), ttl, rt.handler)
 			}
 			return rt.handler(rec, r)
 		}()
 		if err != nil {
 			s.renderError(rec, r, err)
+			return
+		}
+		if rt.method != http.MethodGet && rt.method != http.MethodHead && !keepsCaches[rt.path] {
+			// A change made through the API is visible in the next read,
+			// and a logout or user change ends cached sessions at once.
+			s.responses.clear()
+			s.principals.clear()
 		}
 	})
 }

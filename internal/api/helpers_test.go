@@ -208,6 +208,11 @@ func (e *env) do(r req) response {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		// An SSE stream never ends by itself: callers that walk every
+		// route get its status and headers; closing the body hangs up.
+		return response{status: resp.StatusCode, header: resp.Header}
+	}
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		e.t.Fatal(err)

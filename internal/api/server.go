@@ -12,6 +12,7 @@ import (
 
 	"github.com/decnet/decnet/internal/api/middleware"
 	"github.com/decnet/decnet/internal/auth"
+	"github.com/decnet/decnet/internal/fleet"
 	"github.com/decnet/decnet/internal/store"
 	"github.com/decnet/decnet/internal/ttp/attack"
 )
@@ -68,12 +69,36 @@ type Options struct {
 	Developer bool
 	// Workers lists the workers' heartbeats for GET /workers.
 	Workers WorkerRegistry
+	// WorkerUnits starts workers installed as systemd units for POST
+	// /workers/{name}/start; nil leaves starting to the bus.
+	WorkerUnits WorkerUnits
 	// Attack is the loaded ATT&CK catalogue for names and URLs; nil means
 	// the built-in subset.
 	Attack *attack.Catalog
 	// Logs serves GET /logs, /logs/histogram and /stats; without it they
 	// answer 503.
 	Logs store.LogSearchRepository
+	// Fleet carries out the /deckies operations and stores the fleet
+	// settings of /config; without it those routes answer 503.
+	Fleet *fleet.Manager
+	// FleetStatus, when this process runs the fleet, adds what serves
+	// (bound ports) to GET /deckies.
+	FleetStatus FleetStatus
+	// Bus feeds the SSE streams: GET /stream tails the event stream and
+	// the entity streams forward notifications. Without it /stream sends
+	// stats and histogram only and the entity streams their snapshot,
+	// then keep-alives.
+	Bus StreamBus
+	// SSEMaxPerUser caps each user's open SSE streams; 0 means
+	// DefaultSSEMaxPerUser (DECNET_SSE_MAX_PER_USER).
+	SSEMaxPerUser int
+	// SSEKeepAlive is the SSE keep-alive comment interval; 0 means
+	// DefaultSSEKeepAlive.
+	SSEKeepAlive time.Duration
+	// DisableCache turns off the few-second caches of the hot read routes
+	// and of verified tokens (cache.go), so every request queries the
+	// store: for benchmarks and for debugging a stale view.
+	DisableCache bool
 }
 
 // withDefaults returns o with every unset optional field filled.
@@ -93,6 +118,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SSEMaxPerUser == 0 {
+		o.SSEMaxPerUser = DefaultSSEMaxPerUser
+	}
+	if o.SSEKeepAlive == 0 {
+		o.SSEKeepAlive = DefaultSSEKeepAlive
 	}
 	return o, nil
 }
@@ -120,11 +151,25 @@ type Server struct {
 	attackCatalog    *attack.Catalog
 	openAPIDoc       []byte
 	workers          WorkerRegistry
+	units            WorkerUnits
 	developer        bool
 	artifactsDir     string
 	logs             store.LogSearchRepository
 	webhookDeliverer WebhookDeliverer
 	publisher        Publisher
+	fleet            *fleet.Manager
+	fleetStatus      FleetStatus
+
+	bus      StreamBus
+	tickets  *ticketStore
+	sseSlots *sseSlots
+	sse      sseConfig
+
+	// responses and principals are the read and auth caches (cache.go);
+	// cacheTTL is routeCacheTTL, or empty when caching is off.
+	responses  *responseCache
+	principals *principalCache
+	cacheTTL   map[string]time.Duration
 
 	health  *healthChecker
 	mux     *http.ServeMux
@@ -142,6 +187,9 @@ func New(o Options) (*Server, error) {
 	}
 	if o.MaxBodyBytes < 0 {
 		return nil, fmt.Errorf("api: negative MaxBodyBytes %d", o.MaxBodyBytes)
+	}
+	if o.SSEMaxPerUser < 0 || o.SSEKeepAlive < 0 {
+		return nil, fmt.Errorf("api: negative SSEMaxPerUser %d or SSEKeepAlive %s", o.SSEMaxPerUser, o.SSEKeepAlive)
 	}
 	o, err := o.withDefaults()
 	if err != nil {
@@ -179,10 +227,23 @@ func New(o Options) (*Server, error) {
 		logs:             o.Logs,
 		webhookDeliverer: o.WebhookDeliverer,
 		publisher:        o.Publisher,
+		fleet:            o.Fleet,
+		fleetStatus:      o.FleetStatus,
 		workers:          o.Workers,
+		units:            o.WorkerUnits,
 		developer:        o.Developer,
 		artifactsDir:     o.ArtifactsDir,
 		mux:              http.NewServeMux(),
+		bus:              o.Bus,
+		tickets:          newTicketStore(o.Now),
+		sseSlots:         newSSESlots(o.SSEMaxPerUser),
+		sse:              defaultSSEConfig(o.SSEKeepAlive),
+		responses:        newResponseCache(o.Now),
+		principals:       newPrincipalCache(o.Now),
+		cacheTTL:         routeCacheTTL,
+	}
+	if o.DisableCache {
+		s.cacheTTL, s.principals = nil, nil
 	}
 	for _, l := range []struct {
 		dst    **auth.Limiter
@@ -208,6 +269,7 @@ func New(o Options) (*Server, error) {
 	for _, rt := range s.routes() {
 		s.register(rt)
 	}
+	s.mux.HandleFunc("/", s.unmatched)
 
 	// The stack, outermost first. Auth is not here because it differs per
 	// route; each route's access level is in routes.go. CORS sits before the
@@ -226,13 +288,14 @@ func New(o Options) (*Server, error) {
 // Handler returns the API's root handler, serving everything under /api/v1.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// route dispatches to the mux, answering unmatched requests in the API's JSON
-// error shape instead of the mux's plain text.
-func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.mux.Handler(r); pattern != "" {
-		s.mux.ServeHTTP(w, r)
-		return
-	}
+// route dispatches to the mux; requests no route matches reach unmatched
+// through the mux's catch-all pattern.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// unmatched answers a request no route matches in the API's JSON error
+// shape instead of the mux's plain text: 405 naming the allowed methods
+// when the path exists, else 404.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
 	if allow := s.allowedMethods(r); allow != "" {
 		w.Header().Set("Allow", allow)
 		middleware.WriteJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed"})
@@ -247,7 +310,7 @@ func (s *Server) allowedMethods(r *http.Request) string {
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		probe := *r
 		probe.Method = m
-		if _, pattern := s.mux.Handler(&probe); pattern != "" {
+		if _, pattern := s.mux.Handler(&probe); pattern != "" && pattern != "/" {
 			if allow != "" {
 				allow += ", "
 			}

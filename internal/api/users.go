@@ -30,15 +30,23 @@ func viewOf(u model.User) userView {
 
 // configView is GET /config: the caller's role, and for admins the users.
 type configView struct {
-	Role          string     `json:"role"`
-	Users         []userView `json:"users,omitempty"`
-	DeveloperMode bool       `json:"developer_mode,omitempty"`
+	Role string `json:"role"`
+	// DeploymentLimit and GlobalMutationInterval are the stored fleet
+	// settings (defaults 10 and "30m").
+	DeploymentLimit        int        `json:"deployment_limit"`
+	GlobalMutationInterval string     `json:"global_mutation_interval"`
+	Users                  []userView `json:"users,omitempty"`
+	DeveloperMode          bool       `json:"developer_mode,omitempty"`
 }
 
 // getConfig is GET /config.
 func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) error {
 	p, _ := principalFrom(r.Context())
 	out := configView{Role: p.user.Role}
+	var err error
+	if out.DeploymentLimit, out.GlobalMutationInterval, err = s.fleetSettings(r.Context()); err != nil {
+		return err
+	}
 	if p.user.Role == model.RoleAdmin {
 		users, err := s.users.ListUsers(r.Context())
 		if err != nil {

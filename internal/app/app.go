@@ -67,6 +67,7 @@ type App struct {
 	ingest   *ingest.Worker
 	syslog   *syslog.Listener
 	fleet    *fleet.Runtime
+	fleetOps *fleet.Manager // the API's fleet operations, scheduled rotation
 	eventLog *services.LogFile
 	enricher *enrich.Enricher
 	attack   *attack.Catalog
@@ -360,6 +361,7 @@ func (a *App) startAPI(secret []byte) error {
 		Health:         a.healthComponents(),
 		Logger:         a.log.With("part", "api"),
 		LimiterEnabled: a.cfg.LimiterEnabled,
+		DisableCache:   !a.cfg.APICache,
 		CORSOrigins:    a.cfg.CORSOrigins,
 
 		Webhooks:         a.store,
@@ -369,6 +371,7 @@ func (a *App) startAPI(secret []byte) error {
 		Identities:       a.store,
 		TTP:              a.store,
 		Workers:          a.registry,
+		WorkerUnits:      workers.Systemd{},
 		Developer:        a.cfg.Developer,
 		ArtifactsDir:     filepath.Join(a.cfg.DataDir, "artifacts"),
 		TTPRules:         ttpRules{a.ttpStack.Store},
@@ -376,6 +379,10 @@ func (a *App) startAPI(secret []byte) error {
 		Logs:             a.store,
 		WebhookDeliverer: a.webhooks,
 		Publisher:        a.bus,
+		Fleet:            a.fleetOps,
+		FleetStatus:      a.fleet,
+		Bus:              a.bus,
+		SSEMaxPerUser:    a.cfg.SSEMaxPerUser,
 	})
 	if err != nil {
 		return err
@@ -414,8 +421,8 @@ func (a *App) healthComponents() []api.HealthComponent {
 	return comps
 }
 
-// startIngest runs the ingest worker until the process stops or an operator
-// sends stop on system.ingest.control.
+// startIngest runs the ingest worker until the process stops; operators
+// stop and start it on system.ingest.control.
 func (a *App) startIngest(ctx context.Context) error {
 	consumer, err := a.bus.EventConsumer(ctx, ingestDurable)
 	if err != nil {
@@ -434,22 +441,11 @@ func (a *App) startIngest(ctx context.Context) error {
 		return err
 	}
 	a.ingest = w
-	ictx, icancel := context.WithCancel(ctx)
-	a.goRun(func() {
-		if err := w.Run(ictx); err != nil && ctx.Err() == nil {
+	return a.runRestartable(ctx, ingestDurable, func() any { return w.Status() }, func(ctx context.Context) {
+		if err := w.Run(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("ingest worker stopped", "err", err)
 		}
 	})
-	a.goRun(func() {
-		a.bus.RunHeartbeat(ctx, ingestDurable, heartbeatInterval, func() any { return w.Status() })
-	})
-	if _, err := a.bus.OnControl("ingest", func() {
-		a.log.Info("ingest worker stopping on request")
-		icancel()
-	}); err != nil {
-		return fmt.Errorf("bus: subscribe to ingest control: %v", err)
-	}
-	return nil
 }
 
 // publishSyslogEvent forwards a line received by the syslog listener onto the

@@ -328,7 +328,7 @@ func waitForRows(t *testing.T, s store.LogRepository, n int64) {
 	})
 }
 
-func TestIngestStopsOnControlMessageAndHealthTurnsUnhealthy(t *testing.T) {
+func TestIngestStopsOnControlAndStartsAgainFromTheAPI(t *testing.T) {
 	a, _ := startApp(t, testConfig(t, nil))
 	tok := login(t, a.APIURL(), "admin", testAdminPassword)
 	ctl := bus.Control{Action: bus.ControlStop, RequestedBy: "test", TS: float64(time.Now().Unix())}
@@ -352,4 +352,17 @@ func TestIngestStopsOnControlMessageAndHealthTurnsUnhealthy(t *testing.T) {
 		}
 		return nil
 	})
+
+	// Stopped, the worker leaves events on the stream; started again from
+	// the API, it picks up where it left off.
+	publishSynthetic(t, a.Bus(), 100)
+	req, _ := http.NewRequest(http.MethodPost, a.APIURL()+"/workers/ingest/start", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if resp, body := do(t, req); resp.StatusCode != http.StatusAccepted || body["via"] != "bus" {
+		t.Fatalf("start: %d %v", resp.StatusCode, body)
+	}
+	waitForRows(t, a.Store(), 100)
+	if st := a.IngestStatus(); st.State != ingest.StateRunning {
+		t.Fatalf("ingest state %q after start, want running", st.State)
+	}
 }

@@ -43,11 +43,28 @@ func (a *App) startFleet(ctx, runCtx context.Context) error {
 		DataDir:  a.cfg.DataDir,
 		HostUUID: model.LocalHost,
 		Logger:   a.log.With("part", "fleet"),
+		// The runtime completes the lifecycle rows the API records.
+		Lifecycles: a.store,
 	})
 	if err != nil {
 		return err
 	}
 	a.fleet = rt
+	a.fleetOps, err = fleet.NewManager(fleet.ManagerOptions{
+		Repo:       a.store,
+		Lifecycles: a.store,
+		State:      a.store,
+		Events:     a.bus,
+		LogFile:    a.eventLog,
+		Notify:     a.bus,
+		HostUUID:   model.LocalHost,
+		Subnet:     a.demoSubnet,
+		Kick:       rt.Kick,
+		Logger:     a.log.With("part", "fleet"),
+	})
+	if err != nil {
+		return err
+	}
 	existing, err := a.store.ListDeckies(ctx, model.LocalHost)
 	if err != nil {
 		return fmt.Errorf("read the fleet: %w", err)
@@ -67,6 +84,9 @@ func (a *App) startFleet(ctx, runCtx context.Context) error {
 		a.log.Warn("some deckies did not start", "err", err)
 	}
 	a.goRun(func() { rt.Run(runCtx, fleet.DefaultReconcileEvery) })
+	// Scheduled service rotation (fleet.md §3.7) runs where the fleet
+	// runs, so it sees every decky of this host, whoever deployed it.
+	a.goRun(func() { a.fleetOps.RunMutator(runCtx, fleet.DefaultMutateEvery) })
 	return nil
 }
 

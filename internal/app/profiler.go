@@ -40,22 +40,13 @@ func (a *App) startProfiler(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pctx, pcancel := context.WithCancel(ctx)
-	a.goRun(func() {
+	return a.runRestartable(ctx, "profiler", nil, func(ctx context.Context) {
 		// One profiler per deployment: processes sharing a NATS server
 		// take turns through a lease.
-		if err := a.bus.RunExclusive(pctx, profiler.DurableName, w.Run); err != nil {
+		if err := a.bus.RunExclusive(ctx, profiler.DurableName, w.Run); err != nil && ctx.Err() == nil {
 			a.log.Error("profiler worker not started", "err", err)
 		}
 	})
-	a.goRun(func() { a.bus.RunHeartbeat(ctx, "profiler", heartbeatInterval, nil) })
-	if _, err := a.bus.OnControl("profiler", func() {
-		a.log.Info("profiler worker stopping on request")
-		pcancel()
-	}); err != nil {
-		return fmt.Errorf("bus: subscribe to profiler control: %v", err)
-	}
-	return nil
 }
 
 // enrichment returns the GeoIP/ASN lookup for attacker rows, or nil when

@@ -39,6 +39,11 @@ type Config struct {
 	APIPort        int
 	CORSOrigins    []string
 	LimiterEnabled bool
+	// SSEMaxPerUser caps each API user's open SSE streams.
+	SSEMaxPerUser int
+	// APICache keeps the hot read routes' answers for a few seconds
+	// (DECNET_API_CACHE); off, every read queries the database.
+	APICache bool
 
 	// JWTSecret signs API tokens; empty means "use or create the one stored in
 	// the data dir".
@@ -200,6 +205,10 @@ var settings = []setting{
 		}},
 	{name: "DECNET_LIMITER_ENABLED", def: "true", help: "rate limits on authentication endpoints",
 		apply: func(c *Config, v string) error { return boolean(v, &c.LimiterEnabled) }},
+	{name: "DECNET_SSE_MAX_PER_USER", def: "5", help: "open SSE streams allowed per API user",
+		apply: func(c *Config, v string) error { return intRange(v, 1, 1000, &c.SSEMaxPerUser) }},
+	{name: "DECNET_API_CACHE", def: "true", help: "keep the dashboard's hot API reads (stats, logs, attackers, …) for 2-5 s; false queries the database on every read",
+		apply: func(c *Config, v string) error { return boolean(v, &c.APICache) }},
 	{name: "DECNET_JWT_SECRET", secret: true, help: "HS256 signing key (>= 32 chars); empty = generated and stored in the data dir",
 		apply: func(c *Config, v string) error {
 			if v == "" {
