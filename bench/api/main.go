@@ -106,7 +106,7 @@ func main() {
 	warmup := flag.Duration("warmup", 3*time.Second, "unmeasured load before each run")
 	events := flag.Int("events", 50_000, "synthetic attacker events ingested before the load")
 	mysqlDSN := flag.String("mysql-dsn", os.Getenv("DECNET_TEST_MYSQL_DSN"), "MySQL/MariaDB DSN to benchmark too (a scratch database is created and dropped)")
-	noCompare := flag.Bool("cache-only", false, "skip the runs with the response cache off")
+	cacheModes := flag.String("cache", "both", "response cache in the runs: on, off or both")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the measured load (server and clients) to this file")
 	flag.Parse()
 	app.TuneRuntime()
@@ -119,9 +119,17 @@ func main() {
 		backends = append(backends, "mysql")
 	}
 	for _, be := range backends {
-		modes := []bool{true}
-		if !*noCompare {
-			modes = append(modes, false)
+		var modes []bool
+		switch *cacheModes {
+		case "on":
+			modes = []bool{true}
+		case "off":
+			modes = []bool{false}
+		case "both":
+			modes = []bool{true, false}
+		default:
+			fmt.Fprintln(os.Stderr, "bench api: -cache takes on, off or both")
+			os.Exit(2)
 		}
 		for _, cache := range modes {
 			r, err := run(be, *mysqlDSN, cache, *clients, *events, *warmup, *duration)
