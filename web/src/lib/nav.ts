@@ -1,0 +1,18 @@
+// The single table of built pages: the sidebar, the G-chord shortcuts, the
+// command palette and the shortcut help all read it, so nothing advertises
+// a page or key that does not exist (web.md §8.5).
+export interface NavItem {
+  path: string;
+  label: string;
+  /** Second key of the G chord. */
+  chord: string;
+}
+
+export const NAV: NavItem[] = [
+  { path: '/', label: 'Dashboard', chord: 'd' },
+  { path: '/live-logs', label: 'Live Logs', chord: 'l' },
+  { path: '/attackers', label: 'Attackers', chord: 'a' },
+];
+
+/** CHORD_MS is how long the G chord waits for its second key. */
+export const CHORD_MS = 800;
