@@ -4,7 +4,7 @@ GO ?= go
 FUZZTIME ?= 30s
 BENCH_EVENTS ?= 200000
 
-.PHONY: up build test test-race vet fuzz bench bench-ssh bench-fleetmem bench-intel bench-ttp ci
+.PHONY: up build test test-race vet fuzz bench bench-ssh bench-http bench-fleetmem bench-intel bench-campaign bench-ttp bench-api ci
 
 up:
 	$(GO) run ./cmd/decnet up
@@ -50,6 +50,13 @@ bench:
 bench-ssh:
 	$(GO) run ./bench/ssh
 
+# HTTP decoy requests/s with one event per request, p99 latency and the time
+# until every event is committed to SQLite after the load stops, against a
+# bare net/http server writing one JSON line per request, in the same run;
+# load from wrk (apt-get install -y wrk) (docs/benchmarks.md).
+bench-http:
+	$(GO) run ./bench/http
+
 # RSS and time to ready of `decnet up` with 100 deckies, against an empty
 # fleet in the same run (docs/benchmarks.md).
 bench-fleetmem:
@@ -62,11 +69,33 @@ bench-intel:
 	$(GO) test -run '^$$' -bench . -benchtime 100000x -count 3 ./internal/profiler/
 	$(GO) test -run '^$$' -bench 'Cluster|Reconcile|TickSQLite' -benchtime 3x -count 3 ./internal/clustering/
 
+# Campaign clustering of 10 000 and 100 000 identities (blocked) and whole
+# SQLite ticks of 10 000, against the original's pair loop over 10 000 in
+# the same run (docs/benchmarks.md).
+bench-campaign:
+	$(GO) test -run '^$$' -bench 'Cluster10k|Cluster100k|TickSQLite' -benchtime 3x -count 3 -benchmem ./internal/campaign/
+	$(GO) test -run '^$$' -bench 'ClusterPairwise10k' -benchtime 1x -count 3 ./internal/campaign/
+
+# REST API under 500 concurrent clients with the dashboard's request mix, on
+# SQLite and (with DECNET_TEST_MYSQL_DSN) MariaDB, response cache on and off
+# in the same run (docs/benchmarks.md).
+bench-api:
+	$(GO) run ./bench/api
+
 # ATT&CK tagging: commands/s through the rule engine (prefilter against the
 # plain regexp loop), tag inserts/s and event → ttp.tagged latency.
 bench-ttp:
 	$(GO) test -run '^$$' -bench 'EngineCommands' -benchtime 2s -count 3 -cpu 1 ./internal/ttp/
 	$(GO) run ./bench/ttp
+
+# Rebuilds the dashboard into internal/webui/dist, which is committed so
+# `go run` needs no npm; TestCommittedBuildMatchesSource fails when it is stale.
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+# The dashboard's own checks: typecheck, lint and unit tests.
+web-check:
+	cd web && npm run typecheck && npm run lint && npm test
 
 ci:
 	bash .ci/run

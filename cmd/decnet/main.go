@@ -50,7 +50,7 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.configPath, "config", "", "host config file (INI, [decnet] section); DECNET_* environment variables override it")
 	root.AddCommand(newVersionCmd(), newUpCmd(g), newDBCmd(g), newConfigCmd(g),
 		newDeployCmd(g), newTeardownCmd(g), newStatusCmd(g), newServicesCmd(), newArchetypesCmd(), newDistrosCmd(), newAttackCmd(g),
-		newTTPCmd(g), newTTPBackfillCmd(g))
+		newTTPCmd(g), newTTPBackfillCmd(g), newCampaignClustererCmd(g))
 	return root
 }
 

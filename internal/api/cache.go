@@ -26,6 +26,7 @@ var routeCacheTTL = map[string]time.Duration{
 	"GET /api/v1/credentials":      5 * time.Second,
 	"GET /api/v1/credential-reuse": 5 * time.Second,
 	"GET /api/v1/identities":       2 * time.Second,
+	"GET /api/v1/campaigns":        2 * time.Second,
 	"GET /api/v1/ttp/techniques":   5 * time.Second,
 	"GET /api/v1/config":           5 * time.Second,
 	"GET /api/v1/deckies":          5 * time.Second,

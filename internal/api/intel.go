@@ -28,7 +28,7 @@ var (
 // attacker rows under it now, which the stored observation_count only
 // tracks once per clustering tick.
 type identityDetail struct {
-	model.Identity
+	identityView
 	ObservationCountLive int64 `json:"observation_count_live"`
 }
 
@@ -92,7 +92,11 @@ func (s *Server) listIdentities(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	middleware.WriteJSON(w, http.StatusOK, newPage(rows, total, pg))
+	views, err := s.identityViews(r.Context(), rows)
+	if err != nil {
+		return err
+	}
+	middleware.WriteJSON(w, http.StatusOK, newPage(views, total, pg))
 	return nil
 }
 
@@ -111,7 +115,11 @@ func (s *Server) getIdentity(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return identityError(err)
 	}
-	middleware.WriteJSON(w, http.StatusOK, identityDetail{Identity: id, ObservationCountLive: live})
+	views, err := s.identityViews(ctx, []model.Identity{id})
+	if err != nil {
+		return err
+	}
+	middleware.WriteJSON(w, http.StatusOK, identityDetail{identityView: views[0], ObservationCountLive: live})
 	return nil
 }
 

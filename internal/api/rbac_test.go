@@ -21,6 +21,7 @@ func TestRBACContractOverEveryRoute(t *testing.T) {
 	e := newEnv(t, func(o *Options) {
 		st := o.Users.(sqlUsers).Store
 		o.Attackers, o.Intel, o.Identities, o.TTP, o.Reuse, o.Webhooks = st, st, st, st, st, st
+		o.Campaigns = st
 		o.Fleet = newTestManager(t, st)
 		// The walk logs in a few hundred times; the login limits have
 		// tests of their own.

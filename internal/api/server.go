@@ -58,6 +58,9 @@ type Options struct {
 	// Identities serves the /identities routes; without it they answer
 	// 503.
 	Identities IdentityReader
+	// Campaigns serves the /campaigns routes and the campaign fields of
+	// identities; without it those routes answer 503.
+	Campaigns store.CampaignRepository
 	// TTP serves the /ttp rollups, the inspector and the exports; TTPRules
 	// the rule catalogue; without them those routes answer 503.
 	TTP      store.TTPTagRepository
@@ -146,6 +149,7 @@ type Server struct {
 	attackers        store.AttackerReadRepository
 	intel            store.IntelRepository
 	identities       IdentityReader
+	campaigns        store.CampaignRepository
 	ttp              store.TTPTagRepository
 	ttpRules         TTPRules
 	attackCatalog    *attack.Catalog
@@ -221,6 +225,7 @@ func New(o Options) (*Server, error) {
 		attackers:        o.Attackers,
 		intel:            o.Intel,
 		identities:       o.Identities,
+		campaigns:        o.Campaigns,
 		ttp:              o.TTP,
 		ttpRules:         o.TTPRules,
 		attackCatalog:    o.Attack,

@@ -32,6 +32,7 @@ const (
 	pathStream         = "/api/v1/stream"
 	pathAttackerEvents = "/api/v1/attackers/{uuid}/events"
 	pathIdentityEvents = "/api/v1/identities/events"
+	pathCampaignEvents = "/api/v1/campaigns/events"
 	pathTTPEvents      = "/api/v1/ttp/events"
 )
 
@@ -49,6 +50,7 @@ var ticketRoutes = map[string]bool{
 	http.MethodGet + " " + pathStream:         true,
 	http.MethodGet + " " + pathAttackerEvents: true,
 	http.MethodGet + " " + pathIdentityEvents: true,
+	http.MethodGet + " " + pathCampaignEvents: true,
 	http.MethodGet + " " + pathTTPEvents:      true,
 }
 

@@ -14,8 +14,9 @@ import (
 
 // Bounds of the entity streams.
 const (
-	// identitySnapshotSize is how many identities the first frame of
-	// /identities/events lists, as in the original.
+	// identitySnapshotSize is how many identities (and campaigns) the
+	// first frame of /identities/events (/campaigns/events) lists, as in
+	// the original.
 	identitySnapshotSize = 50
 )
 
@@ -241,6 +242,29 @@ func (s *Server) identityEvents(r *http.Request) (entityStream, error) {
 		name:     trimTopic("identity."),
 		snapshot: struct {
 			Identities []model.Identity `json:"identities"`
+		}{rows},
+	}, nil
+}
+
+// campaignEvents is GET /campaigns/events: the first 50 live campaigns,
+// then every campaign.<x> notification as event <x> (formed,
+// identity.assigned, merged, unmerged).
+func (s *Server) campaignEvents(r *http.Request) (entityStream, error) {
+	if s.campaigns == nil {
+		return entityStream{}, errNoCampaignStore
+	}
+	rows, _, err := s.campaigns.ListCampaigns(r.Context(), identitySnapshotSize, 0)
+	if err != nil {
+		return entityStream{}, err
+	}
+	if rows == nil {
+		rows = []model.Campaign{}
+	}
+	return entityStream{
+		patterns: []string{bus.CampaignAll},
+		name:     trimTopic("campaign."),
+		snapshot: struct {
+			Campaigns []model.Campaign `json:"campaigns"`
 		}{rows},
 	}, nil
 }

@@ -42,7 +42,7 @@ func newSSEEnv(t *testing.T, b *bus.Bus, opt func(*Options)) (*env, string) {
 	t.Helper()
 	e := newEnv(t, func(o *Options) {
 		st := o.Users.(sqlUsers).Store
-		o.Logs, o.Attackers, o.Intel, o.Identities, o.TTP = st, st, st, st, st
+		o.Logs, o.Attackers, o.Intel, o.Identities, o.TTP, o.Campaigns = st, st, st, st, st, st
 		if b != nil {
 			o.Bus = b
 		}

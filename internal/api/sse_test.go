@@ -399,6 +399,27 @@ func TestIdentityAndTTPEventsNameFramesByTopic(t *testing.T) {
 	ttps.nothingBut(0)
 }
 
+func TestCampaignEventsSnapshotThenCampaignNotifications(t *testing.T) {
+	b := openBus(t)
+	e, tok := newSSEEnv(t, b, nil)
+	c := mustOpenSSE(t, e, pathCampaignEvents, bearer(tok))
+	if f := c.next(); f.event != "snapshot" || f.data != `{"campaigns":[]}` {
+		t.Fatalf("campaigns snapshot %+v", f)
+	}
+	ctx := context.Background()
+	for _, topic := range []string{bus.IdentityFormed, bus.CampaignIdentityAssigned, bus.CampaignMerged} {
+		if err := b.Publish(ctx, topic, "notice", map[string]string{"campaign_uuid": "c-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"identity.assigned", "merged"} {
+		if f := c.next(); f.event != want || decodeEntity(t, f).Payload["campaign_uuid"] != "c-1" {
+			t.Fatalf("frame %s %s, want event %s", f.event, f.data, want)
+		}
+	}
+	c.nothingBut(200 * time.Millisecond)
+}
+
 // A client that does not keep up loses notifications; the bus callback
 // never waits for it.
 func TestEntityQueueDropsInsteadOfBlocking(t *testing.T) {

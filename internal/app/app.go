@@ -34,6 +34,7 @@ import (
 	"github.com/decnet/decnet/internal/ttp"
 	"github.com/decnet/decnet/internal/ttp/attack"
 	"github.com/decnet/decnet/internal/webhook"
+	"github.com/decnet/decnet/internal/webui"
 	"github.com/decnet/decnet/internal/workers"
 )
 
@@ -202,6 +203,9 @@ func (a *App) Start(ctx context.Context) (err error) {
 	if err := a.startTTP(runCtx); err != nil {
 		return err
 	}
+	if err := a.startCampaignClusterer(runCtx); err != nil {
+		return err
+	}
 	if err := a.startWebhooks(runCtx); err != nil {
 		return err
 	}
@@ -218,6 +222,7 @@ func (a *App) Start(ctx context.Context) (err error) {
 	}
 
 	fmt.Fprintf(a.out, "decnet is up (ready in %s)\n", time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(a.out, "Dashboard: %s\n", a.DashboardURL())
 	fmt.Fprintf(a.out, "API:       %s\n", a.APIURL())
 	if u := a.bus.ClientURL(); u != "" {
 		fmt.Fprintf(a.out, "NATS:      %s\n", u)
@@ -331,6 +336,15 @@ func (a *App) APIURL() string {
 	return "http://" + a.apiLn.Addr().String() + "/api/v1"
 }
 
+// DashboardURL is where the embedded web dashboard is served: the API's
+// listener, at /.
+func (a *App) DashboardURL() string {
+	if a.apiLn == nil {
+		return ""
+	}
+	return "http://" + a.apiLn.Addr().String() + "/"
+}
+
 // Bus exposes the running bus to tests and embedding callers.
 func (a *App) Bus() *bus.Bus { return a.bus }
 
@@ -369,6 +383,7 @@ func (a *App) startAPI(secret []byte) error {
 		Attackers:        a.store,
 		Intel:            a.store,
 		Identities:       a.store,
+		Campaigns:        a.store,
 		TTP:              a.store,
 		Workers:          a.registry,
 		WorkerUnits:      workers.Systemd{},
@@ -388,7 +403,9 @@ func (a *App) startAPI(secret []byte) error {
 		return err
 	}
 	a.httpSrv = &http.Server{
-		Handler:           srv.Handler(),
+		// One listener: the API under /api/ (its JSON 404 answers unknown
+		// API paths) and the dashboard at every other path.
+		Handler:           webui.WithAPI(srv.Handler(), webui.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),

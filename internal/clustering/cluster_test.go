@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/decnet/decnet/internal/clustermetrics"
+	"github.com/decnet/decnet/internal/components"
 	"github.com/decnet/decnet/internal/model"
 )
 
@@ -67,11 +69,11 @@ func groups(obs []Observation, p Partition) [][]string {
 // bruteForce is the original's O(n²) clustering, the reference Cluster
 // must agree with.
 func bruteForce(obs []Observation) [][]string {
-	uf := newUnionFind(len(obs))
+	uf := components.NewUnionFind(len(obs))
 	for i := range obs {
 		for j := i + 1; j < len(obs); j++ {
 			if Edge(&obs[i], &obs[j]) {
-				uf.union(int32(i), int32(j))
+				uf.Union(int32(i), int32(j))
 			}
 		}
 	}
@@ -264,6 +266,22 @@ func TestClusterScenarios(t *testing.T) {
 			}
 			if diff := cmp.Diff(bruteForce(obs), got); diff != "" {
 				t.Errorf("Cluster disagrees with the pairwise reference (-ref +got):\n%s", diff)
+			}
+			// The fixture contract's bounds (pipeline.md §4): every
+			// quality score is 1 against the expected partition.
+			truth := map[string]string{}
+			for _, g := range sc.want {
+				for _, id := range g {
+					truth[id] = g[0]
+				}
+			}
+			var want, pred []string
+			p := Cluster(obs)
+			for i, o := range obs {
+				want, pred = append(want, truth[o.ID]), append(pred, p.Labels[i])
+			}
+			if s := clustermetrics.Score(want, pred); !s.Perfect() {
+				t.Errorf("scores %+v, want all 1", s)
 			}
 		})
 	}

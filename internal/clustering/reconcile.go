@@ -1,9 +1,9 @@
 package clustering
 
 import (
-	"maps"
 	"slices"
 
+	"github.com/decnet/decnet/internal/components"
 	"github.com/decnet/decnet/internal/store"
 )
 
@@ -27,108 +27,27 @@ const MaxRollupList = 10_000
 // its winner's own members' labels (both non-empty) is resurrected.
 //
 // Finally every live identity gets its rollup over the members resolving
-// to it.
+// to it. The passes are components.Reconcile, shared with the campaign
+// clusterer; this puts them in identity terms and adds the rollups.
 func Reconcile(obs []Observation, p Partition, links map[string]string, newUUID func() string) store.IdentityPlan {
-	state := maps.Clone(links)
-	if state == nil {
-		state = map[string]string{}
-	}
-	lit := make([]string, len(obs))
+	members := make([]components.Member, len(obs))
 	for i := range obs {
-		if _, ok := state[obs[i].IdentityID]; ok {
-			lit[i] = obs[i].IdentityID
-		}
+		members[i] = components.Member{Group: obs[i].IdentityID, Assignable: true}
 	}
-	var plan store.IdentityPlan
-	for _, comp := range p.Components {
-		var effs []string
-		for _, i := range comp {
-			if lit[i] != "" {
-				effs = append(effs, resolve(state, lit[i]))
-			}
-		}
-		if len(effs) == 0 {
-			id := newUUID()
-			state[id] = ""
-			plan.Formed = append(plan.Formed, id)
-			for _, i := range comp {
-				lit[i] = id
-				plan.Links = append(plan.Links, store.IdentityLink{AttackerUUID: obs[i].ID, IdentityUUID: id})
-			}
-			continue
-		}
-		effs = distinct(effs)
-		winner := effs[0]
-		for _, loser := range effs[1:] {
-			// A chain longer than MaxMergeHops ends on a merged identity;
-			// re-pointing it could close a cycle, so it is left alone.
-			if state[loser] == "" {
-				state[loser] = winner
-				plan.Merges = append(plan.Merges, store.IdentityMerge{WinnerUUID: winner, LoserUUID: loser})
-			}
-		}
-		for _, i := range comp {
-			if lit[i] == "" {
-				lit[i] = winner
-				plan.Links = append(plan.Links, store.IdentityLink{AttackerUUID: obs[i].ID, IdentityUUID: winner})
-			}
-		}
+	r := components.Reconcile(members, p, links, newUUID)
+	plan := store.IdentityPlan{Formed: r.Formed}
+	for _, a := range r.Assignments {
+		plan.Links = append(plan.Links, store.IdentityLink{AttackerUUID: obs[a.Member].ID, IdentityUUID: a.Group})
 	}
-
-	// Only merged identities and their winners need label sets.
-	ids := slices.Sorted(maps.Keys(state))
-	labels := map[string]map[string]struct{}{}
-	for _, id := range ids {
-		if winner := state[id]; winner != "" {
-			labels[id], labels[winner] = map[string]struct{}{}, map[string]struct{}{}
-		}
+	for _, m := range r.Merges {
+		plan.Merges = append(plan.Merges, store.IdentityMerge{WinnerUUID: m.Winner, LoserUUID: m.Loser})
 	}
-	if len(labels) > 0 {
-		for i, id := range lit {
-			if set, ok := labels[id]; ok {
-				set[p.Labels[i]] = struct{}{}
-			}
-		}
+	for _, u := range r.Unmerges {
+		plan.Unmerges = append(plan.Unmerges,
+			store.IdentityUnmerge{ResurrectedUUID: u.Resurrected, FormerWinnerUUID: u.FormerWinner})
 	}
-	for _, id := range ids {
-		winner := state[id]
-		if winner == "" {
-			continue
-		}
-		mine, theirs := labels[id], labels[winner]
-		if len(mine) == 0 || len(theirs) == 0 || overlaps(mine, theirs) {
-			continue
-		}
-		state[id] = ""
-		plan.Unmerges = append(plan.Unmerges, store.IdentityUnmerge{ResurrectedUUID: id, FormerWinnerUUID: winner})
-	}
-
-	plan.Rollups = rollups(obs, lit, state, ids)
+	plan.Rollups = rollups(obs, r.Groups, r.MergedInto, r.IDs)
 	return plan
-}
-
-// resolve follows merged_into from id at most store.MaxMergeHops times.
-func resolve(state map[string]string, id string) string {
-	for range store.MaxMergeHops {
-		next := state[id]
-		if next == "" {
-			break
-		}
-		id = next
-	}
-	return id
-}
-
-func overlaps(a, b map[string]struct{}) bool {
-	if len(a) > len(b) {
-		a, b = b, a
-	}
-	for k := range a {
-		if _, ok := b[k]; ok {
-			return true
-		}
-	}
-	return false
 }
 
 // rollups returns the rollup of every live identity among ids (the sorted
@@ -149,7 +68,7 @@ func rollups(obs []Observation, lit []string, state map[string]string, ids []str
 		if lit[i] == "" {
 			continue
 		}
-		if s, ok := slotOf[resolve(state, lit[i])]; ok {
+		if s, ok := slotOf[components.Resolve(state, lit[i])]; ok {
 			slotOfObs[i] = s
 			sizes[s+1]++
 		}

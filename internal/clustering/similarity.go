@@ -1,5 +1,7 @@
 package clustering
 
+import "github.com/decnet/decnet/internal/components"
+
 // Tier weights and the edge threshold of pipeline.md §4. The weak tiers
 // together reach WeightMedium+WeightLow+WeightVeryLow = 0.85, below
 // EdgeThreshold, so an edge exists exactly when the high tier is 1: Cluster
@@ -44,7 +46,7 @@ func Medium(a, b *Observation) float64 {
 	best := 0.0
 	for phase, ca := range a.CommandsByPhase {
 		if cb, ok := b.CommandsByPhase[phase]; ok {
-			best = max(best, jaccard(ca, cb))
+			best = max(best, components.Jaccard(ca, cb))
 		}
 	}
 	return best
@@ -126,26 +128,4 @@ func intersects(a, b []string) bool {
 		}
 	}
 	return false
-}
-
-// jaccard is |a∩b| / |a∪b| of two sorted distinct lists, 0 when both are
-// empty.
-func jaccard(a, b []string) float64 {
-	if len(a) == 0 && len(b) == 0 {
-		return 0
-	}
-	inter, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] == b[j]:
-			inter++
-			i++
-			j++
-		case a[i] < b[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	return float64(inter) / float64(len(a)+len(b)-inter)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 	"github.com/decnet/decnet/internal/store/sqlstore"
+	"github.com/decnet/decnet/internal/workertest"
 )
 
 type env struct {
@@ -28,36 +27,11 @@ type env struct {
 	next int
 }
 
-// openStore returns a migrated SQLite store in a temporary directory.
-func openStore(tb testing.TB) *sqlstore.Store {
-	tb.Helper()
-	s, err := sqlstore.Open(tb.Context(), sqlstore.Options{Dialect: sqlstore.DialectSQLite,
-		DSN: filepath.Join(tb.TempDir(), "decnet.db")})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	if err := s.Migrate(tb.Context()); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := t.Context()
-	s := openStore(t)
-	b, err := bus.Open(ctx, bus.Options{DataDir: t.TempDir(), Name: t.Name(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	e := &env{t: t, store: s, bus: b, got: make(chan bus.Envelope, 1000)}
-	sub, err := b.Subscribe(bus.IdentityAll, "", func(ev bus.Envelope) { e.got <- ev })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sub.Unsubscribe() })
+	e := &env{t: t, store: workertest.Store(t), got: make(chan bus.Envelope, 1000)}
+	e.bus = workertest.Bus(t)
+	workertest.Subscribe(t, e.bus, func(ev bus.Envelope) { e.got <- ev }, bus.IdentityAll)
 	return e
 }
 
@@ -348,24 +322,17 @@ func seedObservations(tb testing.TB, s *sqlstore.Store, obs []Observation) {
 // loop measures steady ticks, where rollups are compared and nothing is
 // written.
 func BenchmarkTickSQLite100k(b *testing.B) {
-	s := openStore(b)
+	s := workertest.Store(b)
 	seedObservations(b, s, synthetic(100_000))
 	c, err := NewIdentityClusterer(Options{Repo: s})
 	if err != nil {
 		b.Fatal(err)
 	}
-	start := time.Now()
-	res, err := c.RunOnce(b.Context())
-	if err != nil {
-		b.Fatal(err)
-	}
-	first := time.Since(start)
-	for b.Loop() {
-		if _, err := c.RunOnce(b.Context()); err != nil {
-			b.Fatal(err)
-		}
-	}
-	// Reported after the loop: starting it deletes earlier metrics.
-	b.ReportMetric(first.Seconds(), "first-tick-s")
-	b.ReportMetric(float64(res.Identities), "identities")
+	var identities int
+	workertest.BenchTicks(b, func() error {
+		res, err := c.RunOnce(b.Context())
+		identities = res.Identities
+		return err
+	})
+	b.ReportMetric(float64(identities), "identities")
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 	"github.com/decnet/decnet/internal/store/sqlstore"
+	"github.com/decnet/decnet/internal/workertest"
 )
 
 // t0 is when the test's credentials are seen; the correlator's clock starts
@@ -45,27 +44,9 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := t.Context()
-	s, err := sqlstore.Open(ctx, sqlstore.Options{Dialect: sqlstore.DialectSQLite,
-		DSN: filepath.Join(t.TempDir(), "decnet.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bus.Open(ctx, bus.Options{DataDir: t.TempDir(), Name: t.Name(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	e := &env{t: t, store: s, bus: b, clock: &clock{t: t0.Add(time.Minute)}, got: make(chan bus.Envelope, 100)}
-	sub, err := b.Subscribe(bus.CredentialReuseDetected, "", func(ev bus.Envelope) { e.got <- ev })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sub.Unsubscribe() })
+	e := &env{t: t, store: workertest.Store(t), clock: &clock{t: t0.Add(time.Minute)}, got: make(chan bus.Envelope, 100)}
+	e.bus = workertest.Bus(t)
+	workertest.Subscribe(t, e.bus, func(ev bus.Envelope) { e.got <- ev }, bus.CredentialReuseDetected)
 	return e
 }
 

@@ -3,8 +3,6 @@ package profiler
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/decnet/decnet/internal/bus"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store/sqlstore"
+	"github.com/decnet/decnet/internal/workertest"
 )
 
 // workerEnv is a real SQLite store and embedded bus, with the notifications
@@ -34,31 +33,13 @@ type workerEnv struct {
 
 func newWorkerEnv(t *testing.T) *workerEnv {
 	t.Helper()
-	ctx := t.Context()
-	s, err := sqlstore.Open(ctx, sqlstore.Options{Dialect: sqlstore.DialectSQLite,
-		DSN: filepath.Join(t.TempDir(), "decnet.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bus.Open(ctx, bus.Options{DataDir: t.TempDir(), Name: t.Name(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	e := &workerEnv{t: t, store: s, bus: b}
-	sub, err := b.Subscribe(bus.AttackerAll, "", func(ev bus.Envelope) {
+	e := &workerEnv{t: t, store: workertest.Store(t)}
+	e.bus = workertest.Bus(t)
+	workertest.Subscribe(t, e.bus, func(ev bus.Envelope) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.notes = append(e.notes, ev)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sub.Unsubscribe() })
+	}, bus.AttackerAll)
 	return e
 }
 

@@ -4,13 +4,15 @@ import (
 	"context"
 	"time"
 
+	"github.com/decnet/decnet/internal/components"
 	"github.com/decnet/decnet/internal/model"
 )
 
 // MaxMergeHops bounds how far readers and the clusterer follow
 // merged_into_uuid chains (pipeline.md §4, api_db.md §1.3): a corrupt or
 // cyclic chain cannot loop forever, and real chains are one or two hops.
-const MaxMergeHops = 8
+// It is the clusterers' bound, so SQL readers stop where they do.
+const MaxMergeHops = components.MaxMergeHops
 
 // CredentialTuple is one (principal, secret hash) pair an attacker tried,
 // the unit of the identity clusterer's low tier.

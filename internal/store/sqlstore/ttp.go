@@ -425,23 +425,34 @@ func (s *Store) ListTechniquesBySession(ctx context.Context, sessionID string) (
 // ttpCampaignRollup rolls up the tags of a campaign: those whose identity
 // is one of the campaign's, and those whose attacker is linked to one (the
 // original joined on the tag's identity only, so attacker-anchored tags
-// never counted: its GAP). The identity a tag counts for is its own when
-// that is the campaign's, else its attacker's. Arguments: the campaign id
-// four times.
-const ttpCampaignRollup = ttpRollupSelect + ", COUNT(DISTINCT COALESCE(ti.uuid, ai.uuid)) FROM ttp_tag t " +
-	"LEFT JOIN attacker_identities ti ON ti.uuid = t.identity_uuid AND ti.campaign_id = ? " +
+// never counted: its GAP). The campaign's identities are those whose
+// campaign_id is the campaign or one merged into it (campaignFamily). The
+// identity a tag counts for is its own when that is the campaign's, else
+// its attacker's. Argument: the live campaign id.
+var ttpCampaignRollup = campaignFamily + ", ci (uuid) AS (SELECT uuid FROM attacker_identities " +
+	"WHERE campaign_id IN (SELECT uuid FROM fam)) " + ttpRollupSelect +
+	", COUNT(DISTINCT COALESCE(ti.uuid, ai.uuid)) FROM ttp_tag t " +
+	"LEFT JOIN ci ti ON ti.uuid = t.identity_uuid " +
 	"LEFT JOIN attackers a ON a.uuid = t.attacker_uuid " +
-	"LEFT JOIN attacker_identities ai ON ai.uuid = a.identity_id AND ai.campaign_id = ? " +
-	"WHERE t.identity_uuid IN (SELECT uuid FROM attacker_identities WHERE campaign_id = ?) " +
-	"OR t.attacker_uuid IN (SELECT a2.uuid FROM attackers a2 JOIN attacker_identities i2 ON i2.uuid = a2.identity_id " +
-	"WHERE i2.campaign_id = ?)" + ttpRollupGroup
+	"LEFT JOIN ci ai ON ai.uuid = a.identity_id " +
+	"WHERE t.identity_uuid IN (SELECT uuid FROM ci) " +
+	"OR t.attacker_uuid IN (SELECT a2.uuid FROM attackers a2 WHERE a2.identity_id IN (SELECT uuid FROM ci))" +
+	ttpRollupGroup
 
 // ListTechniquesByCampaign rolls up the tags of the campaign's identities
 // and of the attackers linked to them; IdentityCount is the number of the
-// campaign's identities behind each row.
+// campaign's identities behind each row. A merged campaign's uuid reads
+// the campaign it was merged into; an unknown one gives no rows.
 func (s *Store) ListTechniquesByCampaign(ctx context.Context, campaignUUID string) (out []model.TechniqueRollup, err error) {
 	defer wrap(&err, "ListTechniquesByCampaign(%q)", campaignUUID)
-	rows, err := s.db.QueryContext(ctx, ttpCampaignRollup, campaignUUID, campaignUUID, campaignUUID, campaignUUID)
+	live, err := s.ResolveCampaigns(ctx, []string{campaignUUID})
+	if err != nil {
+		return nil, err
+	}
+	if live[campaignUUID] == "" {
+		return []model.TechniqueRollup{}, nil
+	}
+	rows, err := s.db.QueryContext(ctx, ttpCampaignRollup, live[campaignUUID])
 	if err != nil {
 		return nil, err
 	}

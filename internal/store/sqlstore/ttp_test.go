@@ -361,6 +361,10 @@ func TestListTechniquesByCampaignCountsAttackerAnchoredTags(t *testing.T) {
 		a1 := seedAttacker(t, s, "10.7.7.1", ti0, ti0, 0)
 		a2 := seedAttacker(t, s, "10.7.7.2", ti0, ti0, 0)
 		a3 := seedAttacker(t, s, "10.7.7.3", ti0, ti0, 0)
+		if err := s.ApplyCampaignPlan(t.Context(), store.CampaignPlan{Formed: []string{campaign, other},
+			Rollups: []store.CampaignRollup{{UUID: campaign}, {UUID: other}}}); err != nil {
+			t.Fatal(err)
+		}
 		seedIdentity(t, s, i1, campaign, a1)
 		seedIdentity(t, s, i2, campaign, a2)
 		seedIdentity(t, s, i3, other, a3)
