@@ -4,6 +4,9 @@ package all
 
 import (
 	// Each import registers its service from init.
+	_ "github.com/decnet/decnet/internal/services/ftp"
+	_ "github.com/decnet/decnet/internal/services/http"
+	_ "github.com/decnet/decnet/internal/services/smtp"
 	_ "github.com/decnet/decnet/internal/services/ssh"
 	_ "github.com/decnet/decnet/internal/services/telnet"
 )
