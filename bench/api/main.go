@@ -37,6 +37,8 @@ import (
 	"github.com/decnet/decnet/bench/synth"
 	"github.com/decnet/decnet/internal/app"
 	"github.com/decnet/decnet/internal/config"
+	"github.com/decnet/decnet/internal/profiler"
+	"github.com/decnet/decnet/internal/ttp"
 )
 
 const adminPassword = "bench-admin-password-1"
@@ -245,7 +247,8 @@ func run(backend, dsn string, cache bool, clients, events int, warmup, measure t
 }
 
 // fill publishes events onto the bus and waits until the ingest worker has
-// stored them and the profiler has built the attacker rows.
+// stored them, the profiler has built the attacker rows and every worker
+// has caught up.
 func fill(ctx context.Context, a *app.App, n int) error {
 	b := a.Bus()
 	for i := range n {
@@ -266,12 +269,25 @@ func fill(ctx context.Context, a *app.App, n int) error {
 		if err := a.Store().DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM attackers").Scan(&attackers); err != nil {
 			return err
 		}
-		if logs >= int64(n) && attackers >= min(n, 250) {
+		if logs >= int64(n) && attackers >= min(n, 250) && drained(ctx, a, n) {
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	return errors.New("the ingest and profiler workers did not store the synthetic events within 5 minutes")
+}
+
+// drained reports whether every durable consumer of the event stream
+// (ingest, profiler, ATT&CK tagging) has acknowledged the n events, so the
+// workers are idle and the load measures the API, not the backlog.
+func drained(ctx context.Context, a *app.App, n int) bool {
+	for _, durable := range []string{"ingest", profiler.DurableName, ttp.DurableName} {
+		floor, err := a.Bus().AckFloor(ctx, durable)
+		if err != nil || floor < uint64(n) {
+			return false
+		}
+	}
+	return true
 }
 
 // adminToken logs in as the first admin, makes the forced password change
