@@ -14,9 +14,23 @@ import (
 	_ "github.com/decnet/decnet/internal/services/all"
 )
 
-// demoArchetypes are the personas of the demo fleet `decnet up` deploys on
-// an empty fleet: one of each kind of host an intruder looks for first.
-var demoArchetypes = []string{"linux-server", "web-server", "database-server", "iot-device", "devops-host"}
+// demoDeckies are the demo fleet `decnet up` deploys on an empty fleet: one
+// of each kind of host an intruder looks for first, so every built-in
+// service runs somewhere. Services nil means the archetype's own list;
+// a listed set is for what the archetype cannot hold at once (https beside
+// http, a second mail host running the open relay on the same ports).
+var demoDeckies = []struct {
+	archetype string
+	services  []string
+}{
+	{"linux-server", nil},
+	{"web-server", []string{"http", "https", "ftp"}},
+	{"database-server", nil},
+	{"mail-server", []string{"smtp"}},
+	{"mail-server", []string{"smtp_relay"}},
+	{"iot-device", nil},
+	{"devops-host", nil},
+}
 
 // openEventLog opens the RFC 5424 event log file when one is configured:
 // the deckies' services and the profiler's traversal lines write to it.
@@ -90,17 +104,22 @@ func (a *App) startFleet(ctx, runCtx context.Context) error {
 	return nil
 }
 
-// planDemo plans one decky per demo archetype on loopback, each with the
-// archetype's services that this build has (ssh where it has none yet).
+// planDemo plans the demo deckies on loopback, each with its services that
+// this build has (ssh where it has none yet).
 func planDemo(subnet string) ([]model.Decky, error) {
 	var out []model.Decky
-	for _, arch := range demoArchetypes {
+	for _, dd := range demoDeckies {
+		arch := dd.archetype
 		a, err := decky.LookupArchetype(arch)
 		if err != nil {
 			return nil, err
 		}
+		want := dd.services
+		if want == nil {
+			want = a.Services
+		}
 		var svcs []string
-		for _, s := range a.Services {
+		for _, s := range want {
 			if (services.Catalog{}).Known(s) {
 				svcs = append(svcs, s)
 			}
@@ -145,11 +164,22 @@ func (a *App) printFleet(ctx context.Context) {
 				continue
 			}
 			var ports []string
-			for _, p := range s.Ports {
+			for i := 0; i < len(s.Ports); i++ {
+				p := s.Ports[i]
 				port := strconv.Itoa(p.Port)
 				if p.Port != p.Declared {
 					port += "←" + strconv.Itoa(p.Declared)
 					offset = true
+				}
+				// A run of consecutive ports (FTP's passive range) is
+				// shown as first-last.
+				j := i
+				for j+1 < len(s.Ports) && s.Ports[j+1].Port == s.Ports[j].Port+1 && s.Ports[j+1].Port == s.Ports[j+1].Declared && p.Port == p.Declared {
+					j++
+				}
+				if j > i+1 {
+					port += "-" + strconv.Itoa(s.Ports[j].Port)
+					i = j
 				}
 				ports = append(ports, port)
 			}
