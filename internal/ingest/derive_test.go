@@ -492,6 +492,25 @@ func TestDeriveSensorAndArtifactBounties(t *testing.T) {
 			},
 		},
 		{
+			name: "https decoy client hello", service: "https", eventType: "tls_client_hello",
+			fields: map[string]string{"ja3": "e7d705a3286e19ea42f587b344ee6865", "ja4": "t13d1516h2_8daaf6152771_02713d6af862", "sni": "web-42.corp.local", "alpn": "h2,http/1.1"},
+			want: map[string]string{
+				"fingerprint/ja3": `{"fingerprint_type":"ja3","ja3":"e7d705a3286e19ea42f587b344ee6865","ja4":"t13d1516h2_8daaf6152771_02713d6af862","sni":"web-42.corp.local","alpn":"h2,http/1.1"}`,
+			},
+		},
+		{
+			name: "smtp starttls client hello", service: "smtp", eventType: "starttls",
+			fields: map[string]string{"ja3": "a0e9f5d64349fb13191bc781f81f42e1", "ja4": "t13d311100_e8f1e7e78f70_d41ae481755e", "negotiated_version": "TLS 1.3"},
+			want: map[string]string{
+				"fingerprint/ja3": `{"fingerprint_type":"ja3","ja3":"a0e9f5d64349fb13191bc781f81f42e1","ja4":"t13d311100_e8f1e7e78f70_d41ae481755e"}`,
+			},
+		},
+		{
+			name: "a ja3 field on another event is no fingerprint", service: "http", eventType: "request",
+			fields: map[string]string{"ja3": "e7d705a3286e19ea42f587b344ee6865"},
+			want:   map[string]string{},
+		},
+		{
 			name: "sniffer session with latency, resumption and certificate", service: "sniffer", eventType: "tls_session",
 			fields: map[string]string{"ja4l_rtt_ms": "12.5", "ja4l_client_ttl": "64", "resumption": "session_ticket", "subject_cn": "evil.example", "issuer": "evil.example", "self_signed": "true", "sni": "evil.example"},
 			want: map[string]string{

@@ -3,6 +3,7 @@ package ingest
 import (
 	"encoding/json"
 	"net/netip"
+	"strconv"
 
 	"github.com/decnet/decnet/internal/model"
 )
@@ -282,23 +283,30 @@ func (d *deriver) sensorBounties() {
 	if v := f["client_version"]; v != "" && ev.EventType == "version" {
 		d.fingerprint(vncVersionPayload{"vnc_client_version", capString(v, maxShort)})
 	}
+	// The sniffer sees every handshake on the wire; the TLS decoys (HTTPS,
+	// SMTP STARTTLS) report the ClientHello they answered with the same
+	// field names, so both give the attacker a ja3 fingerprint.
+	if v := f["ja3"]; v != "" && (ev.Service == serviceSniffer || ev.EventType == "tls_client_hello" || ev.EventType == "starttls") {
+		port := field(f, "dst_port", maxShort)
+		if port == "" && ev.DstPort > 0 {
+			port = strconv.Itoa(ev.DstPort)
+		}
+		d.fingerprint(ja3Payload{
+			FingerprintType: "ja3",
+			JA3:             capString(v, maxShort),
+			JA3S:            field(f, "ja3s", maxShort),
+			JA4:             field(f, "ja4", maxShort),
+			JA4S:            field(f, "ja4s", maxShort),
+			TLSVersion:      field(f, "tls_version", maxShort),
+			SNI:             field(f, "sni", maxShort),
+			ALPN:            field(f, "alpn", maxShort),
+			DstPort:         port,
+			RawCiphers:      field(f, "raw_ciphers", maxValue),
+			RawExtensions:   field(f, "raw_extensions", maxValue),
+		})
+	}
 	switch ev.Service {
 	case serviceSniffer:
-		if v := f["ja3"]; v != "" {
-			d.fingerprint(ja3Payload{
-				FingerprintType: "ja3",
-				JA3:             capString(v, maxShort),
-				JA3S:            field(f, "ja3s", maxShort),
-				JA4:             field(f, "ja4", maxShort),
-				JA4S:            field(f, "ja4s", maxShort),
-				TLSVersion:      field(f, "tls_version", maxShort),
-				SNI:             field(f, "sni", maxShort),
-				ALPN:            field(f, "alpn", maxShort),
-				DstPort:         field(f, "dst_port", maxShort),
-				RawCiphers:      field(f, "raw_ciphers", maxValue),
-				RawExtensions:   field(f, "raw_extensions", maxValue),
-			})
-		}
 		if v := f["ja4l_rtt_ms"]; v != "" {
 			d.fingerprint(ja4lPayload{"ja4l", capString(v, maxShort), field(f, "ja4l_client_ttl", maxShort)})
 		}
