@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 	"github.com/decnet/decnet/internal/testenv"
 )
@@ -29,31 +27,12 @@ func TestDatabaseDeckyCapturesCredentialsAndTagsRedisPersistence(t *testing.T) {
 	mariadb := testenv.Binary(t, "mariadb")
 	psql := testenv.Binary(t, "psql")
 	a, _ := startApp(t, testConfig(t, nil))
-	base := a.APIURL()
-	tok := login(t, base, "admin", testAdminPassword)
-	resp, body := apiJSON(t, http.MethodPost, base+"/deckies/deploy", tok, map[string]any{
-		"ini_content": "[general]\nnet = 127.96.0.0/24\n\n[db-01]\nservices = redis, mysql, postgres\nmutate_interval = 0\n\n" +
-			"[db-01.mysql]\nversion = 8.0.36\n\n[db-01.postgres]\nauth_method = md5\n",
-	})
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("deploy: %d %v", resp.StatusCode, body)
+	ini := "[general]\nnet = 127.96.0.0/24\n\n[db-01]\nservices = redis, mysql, postgres\nmutate_interval = 0\n\n" +
+		"[db-01.mysql]\nversion = 8.0.36\n\n[db-01.postgres]\nauth_method = md5\n"
+	if ids := deployINI(t, a, ini); len(ids) != 1 {
+		t.Fatalf("deploy started lifecycles %v, want one", ids)
 	}
-	ids, _ := body["lifecycle_ids"].([]any)
-	if len(ids) != 1 {
-		t.Fatalf("deploy answer %v", body)
-	}
-	if row := waitLifecycle(t, base, tok, ids[0].(string)); row["status"] != model.LifecycleSucceeded {
-		t.Fatalf("deploy lifecycle = %v", row)
-	}
-	addr := map[string]string{}
-	for _, svc := range []string{"redis", "mysql", "postgres"} {
-		checkFor(t, 30*time.Second, func() error {
-			if addr[svc] = servicePort(a, "db-01", svc); addr[svc] == "" || !answers(addr[svc]) {
-				return fmt.Errorf("%s not answering (%q)", svc, addr[svc])
-			}
-			return nil
-		})
-	}
+	addr := waitServing(t, a, "db-01", "redis", "mysql", "postgres")
 
 	// Redis: AUTH on an open server, then the persistence sequence.
 	host, port, _ := net.SplitHostPort(addr["redis"])

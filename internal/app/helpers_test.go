@@ -5,12 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/decnet/decnet/internal/model"
 )
 
 // freshMySQLDatabase creates an empty database on the server named by dsn and
@@ -66,4 +69,44 @@ func scratchNATSPrefix(t *testing.T, url string) string {
 		}
 	})
 	return prefix
+}
+
+// deployINI deploys the fleet ini describes through the API, as an
+// operator would, and waits until every lifecycle the deploy started has
+// succeeded. It returns the lifecycle ids.
+func deployINI(t *testing.T, a *App, ini string) []string {
+	t.Helper()
+	base := a.APIURL()
+	tok := login(t, base, "admin", testAdminPassword)
+	resp, body := apiJSON(t, http.MethodPost, base+"/deckies/deploy", tok, map[string]any{"ini_content": ini})
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("deploy: %d %v", resp.StatusCode, body)
+	}
+	raw, _ := body["lifecycle_ids"].([]any)
+	var ids []string
+	for _, id := range raw {
+		ids = append(ids, id.(string))
+		if row := waitLifecycle(t, base, tok, id.(string)); row["status"] != model.LifecycleSucceeded {
+			t.Fatalf("deploy lifecycle = %v", row)
+		}
+	}
+	return ids
+}
+
+// waitServing waits until each of the decky's services listens and
+// accepts connections, and returns their addresses by service: a
+// succeeded lifecycle means the decky is planned, not yet that every
+// listener is up.
+func waitServing(t *testing.T, a *App, decky string, services ...string) map[string]string {
+	t.Helper()
+	addr := map[string]string{}
+	for _, svc := range services {
+		checkFor(t, 30*time.Second, func() error {
+			if addr[svc] = servicePort(a, decky, svc); addr[svc] == "" || !answers(addr[svc]) {
+				return fmt.Errorf("%s of %s not answering (%q)", svc, decky, addr[svc])
+			}
+			return nil
+		})
+	}
+	return addr
 }

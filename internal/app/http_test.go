@@ -41,14 +41,8 @@ func TestCurlAgainstAnHTTPAndHTTPSDeckyFillsCredentialsAndBounties(t *testing.T)
 	if err := a.fleet.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var httpAddr, httpsAddr string
-	checkFor(t, 10*time.Second, func() error {
-		httpAddr, httpsAddr = servicePort(a, d.Name, "http"), servicePort(a, d.Name, "https")
-		if httpAddr == "" || httpsAddr == "" {
-			return fmt.Errorf("web decky not serving yet: http %q https %q", httpAddr, httpsAddr)
-		}
-		return nil
-	})
+	web := waitServing(t, a, d.Name, "http", "https")
+	httpAddr, httpsAddr := web["http"], web["https"]
 	const attacker = "127.80.9.11"
 	run := func(args ...string) string {
 		t.Helper()

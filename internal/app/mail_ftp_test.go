@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,30 +25,14 @@ func TestFTPAndSMTPClientsLeaveCredentialsAndArtifacts(t *testing.T) {
 	curl := testenv.Binary(t, "curl")
 	swaks := testenv.Binary(t, "swaks")
 	a, _ := startApp(t, testConfig(t, nil))
-	base := a.APIURL()
-	tok := login(t, base, "admin", testAdminPassword)
-	resp, body := apiJSON(t, http.MethodPost, base+"/deckies/deploy", tok, map[string]any{
-		"ini_content": "[general]\nnet = 127.96.9.0/24\n\n" +
-			"[files-01]\nservices = ftp,smtp\nmutate_interval = 0\n\n" +
-			"[files-01.ftp]\nlogin_mode = always\npasv_ports = 31500-31503\nbanner = 220 (vsFTPd 3.0.5)\n\n" +
-			"[relay-01]\nservices = smtp_relay\nmutate_interval = 0\n\n" +
-			"[relay-01.smtp_relay]\ngreylist_percent = 0\n",
-	})
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("deploy: %d %v", resp.StatusCode, body)
-	}
-	ids, _ := body["lifecycle_ids"].([]any)
-	for _, id := range ids {
-		if row := waitLifecycle(t, base, tok, id.(string)); row["status"] != model.LifecycleSucceeded {
-			t.Fatalf("deploy lifecycle = %v", row)
-		}
-	}
-	ftpAddr, smtpAddr, relayAddr := servicePort(a, "files-01", "ftp"), servicePort(a, "files-01", "smtp"), servicePort(a, "relay-01", "smtp_relay")
-	for _, addr := range []string{ftpAddr, smtpAddr, relayAddr} {
-		if addr == "" || !answers(addr) {
-			t.Fatalf("a deployed service does not answer (ftp %q, smtp %q, relay %q)", ftpAddr, smtpAddr, relayAddr)
-		}
-	}
+	deployINI(t, a, "[general]\nnet = 127.96.9.0/24\n\n"+
+		"[files-01]\nservices = ftp,smtp\nmutate_interval = 0\n\n"+
+		"[files-01.ftp]\nlogin_mode = always\npasv_ports = 31500-31503\nbanner = 220 (vsFTPd 3.0.5)\n\n"+
+		"[relay-01]\nservices = smtp_relay\nmutate_interval = 0\n\n"+
+		"[relay-01.smtp_relay]\ngreylist_percent = 0\n")
+	files := waitServing(t, a, "files-01", "ftp", "smtp")
+	ftpAddr, smtpAddr := files["ftp"], files["smtp"]
+	relayAddr := waitServing(t, a, "relay-01", "smtp_relay")["smtp_relay"]
 	// Every declared port is bound: submission and the passive range too.
 	host, _, _ := net.SplitHostPort(smtpAddr)
 	for _, port := range []string{"587", "31500", "31503"} {

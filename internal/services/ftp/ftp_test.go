@@ -1,13 +1,10 @@
 package ftp
 
 import (
-	"bufio"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -63,34 +60,20 @@ func serveFTP(t *testing.T, cfg map[string]string) *server {
 		t.Fatal(err)
 	}
 	d := model.Decky{Name: "files-01", Hostname: "files-01", Distro: "debian", Seed: 42, IP: "127.0.0.1"}
-	evs := &servicetest.Events{}
+	env, evs := servicetest.NewEnv(Service{}, d, validated)
 	qdir := t.TempDir()
 	q, err := services.OpenQuarantine(qdir, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &services.Env{
-		Decky:      d,
-		Config:     Service{}.Schema().Resolve(validated),
-		Emitter:    services.NewEmitter("ftp", services.EmitterOptions{Publisher: evs, Decky: d.Name, IP: d.IP}),
-		Quarantine: q,
-		Logger:     slog.New(slog.DiscardHandler),
-	}
+	env.Quarantine = q
 	h, err := Service{}.New(env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, len(lns))
 	for _, ln := range lns {
-		go func() { services.Serve(ctx, ln, h, env); done <- struct{}{} }()
+		servicetest.ServeListener(t, h, env, ln)
 	}
-	t.Cleanup(func() {
-		cancel()
-		for range lns {
-			<-done
-		}
-	})
 	return &server{addr: lns[0].Addr().String(), port: lns[0].Addr().(*net.TCPAddr).Port, evs: evs, qdir: qdir,
 		h: h.(*handler), pasvs: pasvPorts}
 }
@@ -195,67 +178,33 @@ func TestFtpClientLoginListGetPut(t *testing.T) {
 	s.evs.Wait(t, "download_attempt", 1)
 }
 
-// ctl is a raw control connection.
-type ctl struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dial(t *testing.T, addr string) *ctl {
+// dial opens a raw control connection and reads the greeting.
+func dial(t *testing.T, addr string) *servicetest.ReplyClient {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	k := &ctl{t: t, c: c, r: bufio.NewReader(c)}
-	k.read()
+	k := servicetest.DialReply(t, addr)
+	k.Read()
 	return k
-}
-
-// read returns one whole reply (continuation lines included).
-func (k *ctl) read() string {
-	k.t.Helper()
-	k.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var all strings.Builder
-	for {
-		line, err := k.r.ReadString('\n')
-		all.WriteString(line)
-		if err != nil {
-			return all.String()
-		}
-		if len(line) >= 4 && line[3] == ' ' && line[0] >= '0' && line[0] <= '9' {
-			return all.String()
-		}
-	}
-}
-
-func (k *ctl) cmd(line string) string {
-	k.t.Helper()
-	fmt.Fprintf(k.c, "%s\r\n", line)
-	return k.read()
 }
 
 func TestBounceAttemptIsRefusedAndRecorded(t *testing.T) {
 	s := serveFTP(t, map[string]string{"banner": "220 (vsFTPd 3.0.3)"})
 	k := dial(t, s.addr)
-	k.cmd("USER anonymous")
-	k.cmd("PASS a@b")
-	if got := k.cmd("PORT 198,51,100,7,0,25"); !strings.HasPrefix(got, "500 Illegal PORT command.") {
+	k.Cmd("USER anonymous")
+	k.Cmd("PASS a@b")
+	if got := k.Cmd("PORT 198,51,100,7,0,25"); !strings.HasPrefix(got, "500 Illegal PORT command.") {
 		t.Errorf("PORT to a foreign host: %q", got)
 	}
-	if got := k.cmd("EPRT |1|203.0.113.9|8080|"); !strings.HasPrefix(got, "500 ") {
+	if got := k.Cmd("EPRT |1|203.0.113.9|8080|"); !strings.HasPrefix(got, "500 ") {
 		t.Errorf("EPRT to a foreign host: %q", got)
 	}
-	if got := k.cmd("PORT 127,0,0,1,0,22"); !strings.HasPrefix(got, "500 ") {
+	if got := k.Cmd("PORT 127,0,0,1,0,22"); !strings.HasPrefix(got, "500 ") {
 		t.Errorf("PORT to a privileged port: %q", got)
 	}
-	if got := k.cmd("PORT 127,0,0,1,200,10"); !strings.HasPrefix(got, "200 ") {
+	if got := k.Cmd("PORT 127,0,0,1,200,10"); !strings.HasPrefix(got, "200 ") {
 		t.Errorf("PORT to the client itself: %q", got)
 	}
 	// The server never connects out, even to the client.
-	if got := k.cmd("LIST"); !strings.HasPrefix(got, "425 ") {
+	if got := k.Cmd("LIST"); !strings.HasPrefix(got, "425 ") {
 		t.Errorf("LIST in active mode: %q", got)
 	}
 	b := s.evs.Wait(t, "bounce_attempt", 3)
@@ -268,9 +217,9 @@ func TestBounceAttemptIsRefusedAndRecorded(t *testing.T) {
 func TestPassiveConnectionFromAnotherAddressIsNotHandedOver(t *testing.T) {
 	s := serveFTP(t, nil)
 	k := dial(t, s.addr)
-	k.cmd("USER anonymous")
-	k.cmd("PASS a@b")
-	got := k.cmd("EPSV")
+	k.Cmd("USER anonymous")
+	k.Cmd("PASS a@b")
+	got := k.Cmd("EPSV")
 	m := regexp.MustCompile(`\(\|\|\|(\d+)\|\)`).FindStringSubmatch(got)
 	if m == nil {
 		t.Fatalf("EPSV: %q", got)
@@ -289,13 +238,13 @@ func TestPassiveConnectionFromAnotherAddressIsNotHandedOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Fprintf(k.c, "NLST\r\n")
+	fmt.Fprintf(k.Conn, "NLST\r\n")
 	dc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	names, _ := io.ReadAll(dc)
 	if !strings.Contains(string(names), "README.txt") {
 		t.Errorf("NLST gave %q", names)
 	}
-	if r := k.read() + k.read(); !strings.Contains(r, "150 ") || !strings.Contains(r, "226 ") {
+	if r := k.Read() + k.Read(); !strings.Contains(r, "150 ") || !strings.Contains(r, "226 ") {
 		t.Errorf("NLST replies %q", r)
 	}
 }
@@ -303,14 +252,14 @@ func TestPassiveConnectionFromAnotherAddressIsNotHandedOver(t *testing.T) {
 func TestReadOnlyTreeConfinedToItsRoot(t *testing.T) {
 	s := serveFTP(t, nil)
 	k := dial(t, s.addr)
-	k.cmd("USER anonymous")
-	k.cmd("PASS a@b")
+	k.Cmd("USER anonymous")
+	k.Cmd("PASS a@b")
 	for _, step := range [][2]string{
 		{"CWD ../../../etc", "550 "}, {"CWD pub", "250 "}, {"PWD", `257 "/pub"`}, {"CDUP", "250 "}, {"PWD", `257 "/"`},
 		{"SIZE ../../etc/passwd", "550 "}, {"DELE README.txt", "550 "}, {"MKD x", "550 "}, {"SYST", "215 UNIX Type: L8"},
 		{"RETR ../../../etc/shadow", "550 "}, {"XYZZY", "500 "},
 	} {
-		if got := k.cmd(step[0]); !strings.HasPrefix(got, step[1]) {
+		if got := k.Cmd(step[0]); !strings.HasPrefix(got, step[1]) {
 			t.Errorf("%s: %q, want %q…", step[0], got, step[1])
 		}
 	}
@@ -325,18 +274,18 @@ func TestReadOnlyTreeConfinedToItsRoot(t *testing.T) {
 func TestLoginModesAndTheThirdFailureHangsUp(t *testing.T) {
 	s := serveFTP(t, map[string]string{"login_mode": "random", "login_success_rate": "0"})
 	k := dial(t, s.addr)
-	if got := k.cmd("LIST"); !strings.HasPrefix(got, "530 ") {
+	if got := k.Cmd("LIST"); !strings.HasPrefix(got, "530 ") {
 		t.Errorf("LIST before login: %q", got)
 	}
 	for i := range 3 {
-		k.cmd("USER root")
-		got := k.cmd("PASS toor" + strconv.Itoa(i))
+		k.Cmd("USER root")
+		got := k.Cmd("PASS toor" + strconv.Itoa(i))
 		if !strings.HasPrefix(got, "530 ") {
 			t.Errorf("PASS %d with rate 0: %q", i, got)
 		}
 	}
-	k.c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := k.r.ReadByte(); err == nil {
+	k.Conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := k.R.ReadByte(); err == nil {
 		t.Error("the connection is still open after three failures")
 	}
 	if a := s.evs.Wait(t, "auth_attempt", 3); a[2].Fields["outcome"] != "failure" {
@@ -344,15 +293,15 @@ func TestLoginModesAndTheThirdFailureHangsUp(t *testing.T) {
 	}
 	// Anonymous is the bait: it gets in in random mode whatever the rate.
 	k = dial(t, s.addr)
-	k.cmd("USER ftp")
-	if got := k.cmd("PASS x"); !strings.HasPrefix(got, "230 ") {
+	k.Cmd("USER ftp")
+	if got := k.Cmd("PASS x"); !strings.HasPrefix(got, "230 ") {
 		t.Errorf("anonymous login: %q", got)
 	}
 
 	never := serveFTP(t, map[string]string{"login_mode": "never"})
 	k = dial(t, never.addr)
-	k.cmd("USER anonymous")
-	if got := k.cmd("PASS x"); !strings.HasPrefix(got, "530 ") {
+	k.Cmd("USER anonymous")
+	if got := k.Cmd("PASS x"); !strings.HasPrefix(got, "530 ") {
 		t.Errorf("login_mode never: %q", got)
 	}
 }
@@ -360,8 +309,8 @@ func TestLoginModesAndTheThirdFailureHangsUp(t *testing.T) {
 func TestOverlongLineIsAProtocolErrorAndGarbageNeverPanics(t *testing.T) {
 	s := serveFTP(t, nil)
 	k := dial(t, s.addr)
-	fmt.Fprintf(k.c, "USER %s\r\n", strings.Repeat("A", 10000))
-	if got := k.read(); !strings.HasPrefix(got, "500 ") {
+	fmt.Fprintf(k.Conn, "USER %s\r\n", strings.Repeat("A", 10000))
+	if got := k.Read(); !strings.HasPrefix(got, "500 ") {
 		t.Errorf("overlong line: %q", got)
 	}
 	if e := s.evs.Wait(t, "protocol_error", 1)[0]; !strings.Contains(e.Fields["error"], "longer than") {
@@ -372,21 +321,12 @@ func TestOverlongLineIsAProtocolErrorAndGarbageNeverPanics(t *testing.T) {
 	for i := range junk {
 		junk[i] = byte(rng.Uint32())
 	}
-	c, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Half-close and drain: closing with replies unread would reset the
-	// connection and drop the garbage not yet read.
-	go func() { c.Write(junk); c.(*net.TCPConn).CloseWrite() }()
-	c.SetReadDeadline(time.Now().Add(20 * time.Second))
-	io.Copy(io.Discard, c)
-	c.Close()
+	servicetest.Drain(t, s.addr, junk, 20*time.Second)
 	// The garbage ends as a protocol error (too many bad commands), not
 	// as thousands of events.
 	s.evs.Wait(t, "protocol_error", 2)
 	k = dial(t, s.addr)
-	if got := k.cmd("LIST"); !strings.HasPrefix(got, "530 ") {
+	if got := k.Cmd("LIST"); !strings.HasPrefix(got, "530 ") {
 		t.Errorf("after garbage, a new client gets %q", got)
 	}
 	for _, e := range s.evs.OfType("protocol_error") {
@@ -439,26 +379,14 @@ func TestSeededPersonaIsStablePerDeckyAndPureFTPdIsRecognisable(t *testing.T) {
 }
 
 func TestNmapIdentifiesEachPersona(t *testing.T) {
-	nmap := testenv.Binary(t, "nmap")
-	banners := map[string]string{
+	want := map[string]string{}
+	for banner, re := range map[string]string{
 		"220 (vsFTPd 3.0.5)":              `ftp\s+vsftpd 3\.0\.5`,
 		"220 ProFTPD 1.3.6 Server ready.": `ftp\s+ProFTPD 1\.3\.6`,
 		"pure-ftpd":                       `ftp\s+Pure-FTPd`,
-	}
-	var ports []string
-	want := map[string]string{}
-	for banner, re := range banners {
+	} {
 		s := serveFTP(t, map[string]string{"banner": banner})
-		ports = append(ports, strconv.Itoa(s.port))
 		want[strconv.Itoa(s.port)] = re
 	}
-	out, err := exec.Command(nmap, "-sV", "-Pn", "-n", "--version-light", "-p", strings.Join(ports, ","), "127.0.0.1").CombinedOutput()
-	if err != nil {
-		t.Fatalf("nmap: %v\n%s", err, out)
-	}
-	for port, re := range want {
-		if !regexp.MustCompile(port + `/tcp\s+open\s+` + re).Match(out) {
-			t.Errorf("port %s: nmap output lacks %q:\n%s", port, re, out)
-		}
-	}
+	servicetest.NmapIdentifies(t, "127.0.0.1", want)
 }

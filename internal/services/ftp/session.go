@@ -2,7 +2,6 @@ package ftp
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -37,8 +36,6 @@ const (
 	// and each line would cost an event.
 	maxErrors = 50
 )
-
-var errLineTooLong = errors.New("command line too long")
 
 type session struct {
 	h       *handler
@@ -87,7 +84,7 @@ func (s *session) run() {
 	}
 	for {
 		line, err := readLine(s.r)
-		if errors.Is(err, errLineTooLong) {
+		if errors.Is(err, services.ErrLineTooLong) {
 			s.protocolError("command line longer than " + strconv.Itoa(maxCommandLine) + " bytes")
 			s.reply("500 Input line too long.")
 			return
@@ -128,30 +125,22 @@ func (s *session) reply(text string) bool {
 	return s.w.Flush() == nil
 }
 
-// readLine reads one command line without its line ending and Telnet
-// IAC sequences (clients send IAC IP/DM before ABOR), bounded by the
-// reader's buffer.
+// readLine reads one command line (services.ReadLine) without the Telnet
+// IAC sequences clients send before ABOR (IAC IP, IAC DM).
 func readLine(r *bufio.Reader) (string, error) {
-	b, err := r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		return "", errLineTooLong
+	line, err := services.ReadLine(r)
+	if err != nil || strings.IndexByte(line, 0xff) < 0 {
+		return line, err
 	}
-	if err != nil && (len(b) == 0 || !errors.Is(err, io.EOF)) {
-		return "", err
-	}
-	b = bytes.TrimRight(b, "\r\n")
-	if bytes.IndexByte(b, 0xff) >= 0 {
-		out := make([]byte, 0, len(b))
-		for i := 0; i < len(b); i++ {
-			if b[i] == 0xff {
-				i++ // skip the IAC and the command byte after it
-				continue
-			}
-			out = append(out, b[i])
+	out := make([]byte, 0, len(line))
+	for i := 0; i < len(line); i++ {
+		if line[i] == 0xff {
+			i++ // skip the IAC and the command byte after it
+			continue
 		}
-		b = out
+		out = append(out, line[i])
 	}
-	return string(b), nil
+	return string(out), nil
 }
 
 // splitCommand returns the upper-cased verb and the raw argument (file

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/decnet/decnet/internal/jsonwrite"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/services"
 )
@@ -130,57 +131,12 @@ func headersJSON(hs []header) string {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, h.name)
+		b = jsonwrite.AppendString(b, h.name, false)
 		b = append(b, ':')
-		b = appendJSONString(b, clipUTF8(h.value, maxHeaderValueJSON))
+		b = jsonwrite.AppendString(b, clipUTF8(h.value, maxHeaderValueJSON), false)
 	}
 	b = append(b, '}')
 	return string(b)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes
-// U+FFFD, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // ja4H computes FoxIO's JA4H of a request:

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"os/exec"
 	"regexp"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/decnet/decnet/internal/decky"
 	"github.com/decnet/decnet/internal/model"
-	"github.com/decnet/decnet/internal/services"
 	"github.com/decnet/decnet/internal/services/servicetest"
 	"github.com/decnet/decnet/internal/testenv"
 )
@@ -51,21 +49,11 @@ func serve(t *testing.T, tls bool, cfg map[string]string) (string, *servicetest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := &servicetest.Events{}
-	env := &services.Env{
-		Decky:   d,
-		Config:  svc.Schema().Resolve(validated),
-		Emitter: services.NewEmitter(svc.Name(), services.EmitterOptions{Publisher: evs, Decky: d.Name, IP: d.IP}),
-		Logger:  slog.New(slog.DiscardHandler),
-	}
+	env, evs := servicetest.NewEnv(svc, d, validated)
 	if tls {
 		env.TLS = &testKeys(t).TLS
 	}
-	h, err := svc.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return servicetest.Serve(t, h, env), evs
+	return servicetest.Start(t, svc, env, "127.0.0.1:0"), evs
 }
 
 func curl(t *testing.T, args ...string) string {
@@ -396,7 +384,6 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 }
 
 func TestNmapIdentifiesThePersonaServer(t *testing.T) {
-	nmap := testenv.Binary(t, "nmap")
 	for _, tt := range []struct {
 		tls    bool
 		server string
@@ -407,11 +394,8 @@ func TestNmapIdentifiesThePersonaServer(t *testing.T) {
 	} {
 		addr, _ := serve(t, tt.tls, map[string]string{"server_header": tt.server})
 		host, port, _ := net.SplitHostPort(addr)
-		out, err := exec.Command(nmap, "-sV", "-Pn", "-n", "--version-light", "-p", port, host).CombinedOutput()
-		if err != nil {
-			t.Fatalf("nmap: %v\n%s", err, out)
-		}
-		if !regexp.MustCompile(tt.want).Match(out) {
+		out := servicetest.Nmap(t, host, []string{port}, "--version-light")
+		if !regexp.MustCompile(tt.want).MatchString(out) {
 			t.Errorf("nmap did not see %s:\n%s", tt.server, out)
 		}
 	}

@@ -1,11 +1,9 @@
 package mysql
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os/exec"
 	"regexp"
@@ -25,30 +23,9 @@ import (
 func serveMySQL(t testing.TB, ip string, port int, cfg map[string]string) (string, *servicetest.Events) {
 	t.Helper()
 	d := model.Decky{Name: "db-01", Hostname: "db-01", Distro: "debian", NmapOS: "linux", Seed: 31, IP: ip}
-	evs := &servicetest.Events{}
-	env := &services.Env{
-		Decky:   d,
-		Config:  Service{}.Schema().Resolve(cfg),
-		Emitter: services.NewEmitter("mysql", services.EmitterOptions{Publisher: evs, Decky: d.Name, IP: d.IP}),
-		Limits:  services.Limits{HandshakeTimeout: 5 * time.Second},
-		Logger:  slog.New(slog.DiscardHandler),
-	}
-	h, err := Service{}.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		services.Serve(ctx, ln, h, env)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), evs
+	env, evs := servicetest.NewEnv(Service{}, d, cfg)
+	env.Limits = services.Limits{HandshakeTimeout: 5 * time.Second}
+	return servicetest.Start(t, Service{}, env, net.JoinHostPort(ip, fmt.Sprint(port))), evs
 }
 
 func mariadb(t *testing.T, addr string, args ...string) (string, error) {
@@ -174,14 +151,10 @@ func TestMalformedHandshakeIsAProtocolError(t *testing.T) {
 }
 
 func TestNmapIdentifiesMySQL(t *testing.T) {
-	nmap := testenv.Binary(t, "nmap")
 	addr, _ := serveMySQL(t, "127.84.0.5", 3306, map[string]string{"version": "8.0.36"})
 	host, _, _ := net.SplitHostPort(addr)
-	out, err := exec.Command(nmap, "-sV", "-Pn", "-n", "-p3306", host).CombinedOutput()
-	if err != nil {
-		t.Fatalf("nmap: %v\n%s", err, out)
-	}
-	if !regexp.MustCompile(`3306/tcp\s+open\s+mysql\s+MySQL 8\.0\.36`).Match(out) {
+	out := servicetest.Nmap(t, host, []string{"3306"})
+	if !regexp.MustCompile(`3306/tcp\s+open\s+mysql\s+MySQL 8\.0\.36`).MatchString(out) {
 		t.Errorf("nmap did not identify MySQL 8.0.36:\n%s", out)
 	}
 }
@@ -224,18 +197,8 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte("\x01\x00\x00\x00\x01"))
 	addr, _ := serveMySQL(f, "127.84.0.6", 0, map[string]string{"login": "any"})
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		c.Write(in)
-		c.(*net.TCPConn).CloseWrite()
-		if _, err := io.ReadAll(c); err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				t.Fatalf("server neither answered nor closed within 10s for %q", in)
-			}
+		if !servicetest.Drain(t, addr, in, 10*time.Second) {
+			t.Fatalf("server neither answered nor closed within 10s for %q", in)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/pbkdf2"
@@ -11,7 +10,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -37,31 +35,10 @@ func servePostgres(t testing.TB, ip string, port int, cfg map[string]string) (st
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := &servicetest.Events{}
-	env := &services.Env{
-		Decky:   d,
-		Config:  Service{}.Schema().Resolve(cfg),
-		Emitter: services.NewEmitter("postgres", services.EmitterOptions{Publisher: evs, Decky: d.Name, IP: d.IP}),
-		TLS:     &keys.TLS,
-		Limits:  services.Limits{HandshakeTimeout: 5 * time.Second},
-		Logger:  slog.New(slog.DiscardHandler),
-	}
-	h, err := Service{}.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		services.Serve(ctx, ln, h, env)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), evs
+	env, evs := servicetest.NewEnv(Service{}, d, cfg)
+	env.TLS = &keys.TLS
+	env.Limits = services.Limits{HandshakeTimeout: 5 * time.Second}
+	return servicetest.Start(t, Service{}, env, net.JoinHostPort(ip, fmt.Sprint(port))), evs
 }
 
 // psql connects with password to addr and returns its output, which must
@@ -229,14 +206,10 @@ func TestMalformedStartupAndAuthMessages(t *testing.T) {
 }
 
 func TestNmapIdentifiesPostgreSQL(t *testing.T) {
-	nmap := testenv.Binary(t, "nmap")
 	addr, _ := servePostgres(t, "127.85.0.6", 5432, map[string]string{"version": "14.5"})
 	host, _, _ := net.SplitHostPort(addr)
-	out, err := exec.Command(nmap, "-sV", "-Pn", "-n", "-p5432", host).CombinedOutput()
-	if err != nil {
-		t.Fatalf("nmap: %v\n%s", err, out)
-	}
-	if !regexp.MustCompile(`5432/tcp\s+open\s+postgresql\s+PostgreSQL DB 14\.1 - 14\.5`).Match(out) {
+	out := servicetest.Nmap(t, host, []string{"5432"})
+	if !regexp.MustCompile(`5432/tcp\s+open\s+postgresql\s+PostgreSQL DB 14\.1 - 14\.5`).MatchString(out) {
 		t.Errorf("nmap did not identify PostgreSQL 14.1 - 14.5:\n%s", out)
 	}
 }
@@ -268,18 +241,8 @@ func FuzzSession(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 16, 4, 0xd2, 0x16, 0x2e, 0, 0, 0, 1, 0, 0, 0, 2})
 	addr, _ := servePostgres(f, "127.85.0.7", 0, nil)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		c.Write(in)
-		c.(*net.TCPConn).CloseWrite()
-		if _, err := io.ReadAll(c); err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				t.Fatalf("server neither answered nor closed within 10s for %q", in)
-			}
+		if !servicetest.Drain(t, addr, in, 10*time.Second) {
+			t.Fatalf("server neither answered nor closed within 10s for %q", in)
 		}
 	})
 }

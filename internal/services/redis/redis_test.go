@@ -2,10 +2,8 @@ package redis
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -29,29 +27,8 @@ import (
 func serveRedis(t testing.TB, ip string, port int, cfg map[string]string) (string, *servicetest.Events) {
 	t.Helper()
 	d := model.Decky{Name: "cache-01", Hostname: "cache-01", Distro: "debian", NmapOS: "linux", Seed: 77, IP: ip}
-	evs := &servicetest.Events{}
-	env := &services.Env{
-		Decky:   d,
-		Config:  Service{}.Schema().Resolve(cfg),
-		Emitter: services.NewEmitter("redis", services.EmitterOptions{Publisher: evs, Decky: d.Name, IP: d.IP}),
-		Logger:  slog.New(slog.DiscardHandler),
-	}
-	h, err := Service{}.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		services.Serve(ctx, ln, h, env)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String(), evs
+	env, evs := servicetest.NewEnv(Service{}, d, cfg)
+	return servicetest.Start(t, Service{}, env, net.JoinHostPort(ip, fmt.Sprint(port))), evs
 }
 
 func redisCLI(t *testing.T, addr string, args ...string) string {
@@ -265,14 +242,10 @@ func TestMalformedInputGetsRedisErrorsAndProtocolErrorEvents(t *testing.T) {
 }
 
 func TestNmapIdentifiesRedis(t *testing.T) {
-	nmap := testenv.Binary(t, "nmap")
 	addr, _ := serveRedis(t, "127.83.0.8", 6379, map[string]string{"version": "6.2.14"})
 	host, _, _ := net.SplitHostPort(addr)
-	out, err := exec.Command(nmap, "-sV", "-Pn", "-n", "-p6379", host).CombinedOutput()
-	if err != nil {
-		t.Fatalf("nmap: %v\n%s", err, out)
-	}
-	if !regexp.MustCompile(`6379/tcp\s+open\s+redis\s+Redis key-value store 6\.2\.14`).Match(out) {
+	out := servicetest.Nmap(t, host, []string{"6379"})
+	if !regexp.MustCompile(`6379/tcp\s+open\s+redis\s+Redis key-value store 6\.2\.14`).MatchString(out) {
 		t.Errorf("nmap did not identify Redis 6.2.14:\n%s", out)
 	}
 }
@@ -343,22 +316,8 @@ func FuzzSession(f *testing.F) {
 	}
 	addr, _ := serveRedis(f, "127.83.0.9", 0, nil)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		c.Write(in)
-		c.(*net.TCPConn).CloseWrite()
-		c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		buf := make([]byte, 64<<10)
-		for {
-			if _, err := c.Read(buf); err != nil {
-				if ne, ok := err.(net.Error); ok && ne.Timeout() {
-					t.Fatalf("server neither answered nor closed within 10s for %q", in)
-				}
-				break
-			}
+		if !servicetest.Drain(t, addr, in, 10*time.Second) {
+			t.Fatalf("server neither answered nor closed within 10s for %q", in)
 		}
 		p, err := net.Dial("tcp", addr)
 		if err != nil {

@@ -37,8 +37,6 @@ const (
 	maxField = 1024
 )
 
-var errLineTooLong = errors.New("command line too long")
-
 type session struct {
 	h    *handler
 	ctx  context.Context
@@ -83,8 +81,8 @@ func (s *session) run() {
 		if s.r.Buffered() == 0 && !s.flush() {
 			return
 		}
-		line, err := readLine(s.r)
-		if errors.Is(err, errLineTooLong) {
+		line, err := services.ReadLine(s.r)
+		if errors.Is(err, services.ErrLineTooLong) {
 			s.protocolError("command line longer than " + strconv.Itoa(maxCommandLine) + " bytes")
 			s.reply("500 5.5.0 Error: line too long")
 			return
@@ -125,19 +123,6 @@ func (s *session) reply(text string) bool {
 }
 
 func (s *session) flush() bool { return s.w.Flush() == nil }
-
-// readLine reads one line without its ending, bounded by the reader's
-// buffer.
-func readLine(r *bufio.Reader) (string, error) {
-	b, err := r.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		return "", errLineTooLong
-	}
-	if err != nil && (len(b) == 0 || !errors.Is(err, io.EOF)) {
-		return "", err
-	}
-	return string(bytes.TrimRight(b, "\r\n")), nil
-}
 
 // dispatch answers one command; false ends the connection.
 func (s *session) dispatch(verb, arg string) bool {
@@ -407,10 +392,10 @@ func (s *session) authResponse(challenge, initial string) (resp []byte, ok bool)
 			return nil, false
 		}
 		var err error
-		if line, err = readLine(s.r); err != nil {
+		if line, err = services.ReadLine(s.r); err != nil {
 			s.aborted = true
 			s.quitWhy = "client left during AUTH"
-			if errors.Is(err, errLineTooLong) {
+			if errors.Is(err, services.ErrLineTooLong) {
 				s.protocolError("AUTH response longer than " + strconv.Itoa(maxCommandLine) + " bytes")
 			}
 			return nil, false

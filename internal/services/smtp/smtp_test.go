@@ -2,25 +2,17 @@ package smtp
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"math/big"
 	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -30,21 +22,6 @@ import (
 	"github.com/decnet/decnet/internal/services/servicetest"
 	"github.com/decnet/decnet/internal/testenv"
 )
-
-func selfSigned(t *testing.T, host string) *tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
 
 type server struct {
 	addr string
@@ -60,24 +37,15 @@ func serveSMTP(t *testing.T, relay bool, cfg map[string]string) *server {
 		t.Fatal(err)
 	}
 	d := model.Decky{Name: "mail-01", Hostname: "mx1", Distro: "debian", Seed: 11, IP: "127.0.0.1"}
-	evs := &servicetest.Events{}
+	env, evs := servicetest.NewEnv(svc, d, validated)
 	qdir := t.TempDir()
 	q, err := services.OpenQuarantine(qdir, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := &services.Env{
-		Decky: d, Config: svc.Schema().Resolve(validated),
-		Emitter:    services.NewEmitter(svc.Name(), services.EmitterOptions{Publisher: evs, Decky: d.Name, IP: d.IP}),
-		TLS:        selfSigned(t, d.Hostname),
-		Quarantine: q,
-		Logger:     slog.New(slog.DiscardHandler),
-	}
-	h, err := svc.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &server{addr: servicetest.Serve(t, h, env), evs: evs, qdir: qdir}
+	env.TLS = servicetest.SelfSigned(t, d.Hostname)
+	env.Quarantine = q
+	return &server{addr: servicetest.Start(t, svc, env, "127.0.0.1:0"), evs: evs, qdir: qdir}
 }
 
 func (s *server) hostPort() (string, string) {
@@ -208,41 +176,11 @@ func TestCurlSendsMailThroughTheRelay(t *testing.T) {
 	}
 }
 
-// client is a raw SMTP client.
-type client struct {
-	t *testing.T
-	c net.Conn
-	r *bufio.Reader
-}
-
-func dial(t *testing.T, addr string) (*client, string) {
+// dial opens a raw SMTP connection and returns it with the greeting.
+func dial(t *testing.T, addr string) (*servicetest.ReplyClient, string) {
 	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	k := &client{t: t, c: c, r: bufio.NewReader(c)}
-	return k, k.read()
-}
-
-func (k *client) read() string {
-	k.t.Helper()
-	k.c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var all strings.Builder
-	for {
-		line, err := k.r.ReadString('\n')
-		all.WriteString(line)
-		if err != nil || len(line) < 4 || line[3] == ' ' {
-			return all.String()
-		}
-	}
-}
-
-func (k *client) cmd(line string) string {
-	k.t.Helper()
-	fmt.Fprintf(k.c, "%s\r\n", line)
-	return k.read()
+	k := servicetest.DialReply(t, addr)
+	return k, k.Read()
 }
 
 func TestPostfixDialogueKeepsTheHostnameInEHLO(t *testing.T) {
@@ -254,7 +192,7 @@ func TestPostfixDialogueKeepsTheHostnameInEHLO(t *testing.T) {
 	// The original wrote the mta value ("postfix") as the EHLO host.
 	want := "250-mx1\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n" +
 		"250-AUTH PLAIN LOGIN\r\n250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250 DSN\r\n"
-	if got := k.cmd("EHLO scanner"); got != want {
+	if got := k.Cmd("EHLO scanner"); got != want {
 		t.Errorf("EHLO:\n%q\nwant\n%q", got, want)
 	}
 	for _, step := range [][2]string{
@@ -267,7 +205,7 @@ func TestPostfixDialogueKeepsTheHostnameInEHLO(t *testing.T) {
 		{"RCPT TO:<a@b.com>", "554 5.7.1 <a@b.com>: Relay access denied\r\n"},
 		{"DATA", "554 5.5.1 Error: no valid recipients\r\n"},
 	} {
-		if got := k.cmd(step[0]); got != step[1] {
+		if got := k.Cmd(step[0]); got != step[1] {
 			t.Errorf("%s: %q, want %q", step[0], got, step[1])
 		}
 	}
@@ -278,7 +216,7 @@ func TestPostfixDialogueKeepsTheHostnameInEHLO(t *testing.T) {
 	if u := s.evs.Wait(t, "unknown_command", 1)[0]; u.Fields["command"] != "EXPN" {
 		t.Errorf("unknown_command %+v", u.Fields)
 	}
-	if got := k.cmd("QUIT"); got != "221 2.0.0 Bye\r\n" {
+	if got := k.Cmd("QUIT"); got != "221 2.0.0 Bye\r\n" {
 		t.Errorf("QUIT: %q", got)
 	}
 }
@@ -286,8 +224,8 @@ func TestPostfixDialogueKeepsTheHostnameInEHLO(t *testing.T) {
 func TestRelayRecipientRules(t *testing.T) {
 	s := serveSMTP(t, true, map[string]string{"greylist_percent": "100"})
 	k, _ := dial(t, s.addr)
-	k.cmd("EHLO x")
-	k.cmd("MAIL FROM:<a@b.com>")
+	k.Cmd("EHLO x")
+	k.Cmd("MAIL FROM:<a@b.com>")
 	for rcpt, want := range map[string]string{
 		"RCPT TO:<not-an-address>":   "501 5.1.3 Bad recipient address syntax",
 		"RCPT TO:<root@host.test>":   "550 5.1.2 <root@host.test>: Recipient address rejected: Domain not found",
@@ -295,7 +233,7 @@ func TestRelayRecipientRules(t *testing.T) {
 		"RCPT TO:<ceo@bigbank.com>":  "451 4.7.1 <ceo@bigbank.com>: Recipient address rejected: Greylisted",
 		"RCPT TO: ceo2@bigbank.com ": "451 4.7.1",
 	} {
-		if got := k.cmd(rcpt); !strings.HasPrefix(got, want) {
+		if got := k.Cmd(rcpt); !strings.HasPrefix(got, want) {
 			t.Errorf("%s: %q, want %q…", rcpt, got, want)
 		}
 	}
@@ -307,18 +245,18 @@ func TestRelayRecipientRules(t *testing.T) {
 func TestPipelinedCommandsAreAnsweredInOrder(t *testing.T) {
 	s := serveSMTP(t, true, map[string]string{"greylist_percent": "0"})
 	k, _ := dial(t, s.addr)
-	k.cmd("EHLO pipeliner")
-	fmt.Fprint(k.c, "MAIL FROM:<a@b.com>\r\nRCPT TO:<c@d.com>\r\nRCPT TO:<e@f.com>\r\nDATA\r\n")
+	k.Cmd("EHLO pipeliner")
+	fmt.Fprint(k.Conn, "MAIL FROM:<a@b.com>\r\nRCPT TO:<c@d.com>\r\nRCPT TO:<e@f.com>\r\nDATA\r\n")
 	for _, want := range []string{"250 2.1.0", "250 2.1.5", "250 2.1.5", "354 "} {
-		if got := k.read(); !strings.HasPrefix(got, want) {
+		if got := k.Read(); !strings.HasPrefix(got, want) {
 			t.Fatalf("pipelined reply %q, want %q…", got, want)
 		}
 	}
-	fmt.Fprint(k.c, "Subject: hi\r\n\r\nbody\r\n..\r\n.\r\nQUIT\r\n")
-	if got := k.read(); !strings.HasPrefix(got, "250 2.0.0 Ok: queued as ") {
+	fmt.Fprint(k.Conn, "Subject: hi\r\n\r\nbody\r\n..\r\n.\r\nQUIT\r\n")
+	if got := k.Read(); !strings.HasPrefix(got, "250 2.0.0 Ok: queued as ") {
 		t.Errorf("end of DATA: %q", got)
 	}
-	if got := k.read(); got != "221 2.0.0 Bye\r\n" {
+	if got := k.Read(); got != "221 2.0.0 Bye\r\n" {
 		t.Errorf("QUIT: %q", got)
 	}
 	if st := s.evs.Wait(t, "message_stored", 1)[0]; st.Fields["rcpt_to"] != "c@d.com,e@f.com" {
@@ -329,7 +267,7 @@ func TestPipelinedCommandsAreAnsweredInOrder(t *testing.T) {
 func TestBoundsEndTheConnectionWithAProtocolError(t *testing.T) {
 	s := serveSMTP(t, false, nil)
 	k, _ := dial(t, s.addr)
-	if got := k.cmd("EHLO " + strings.Repeat("a", 5000)); !strings.HasPrefix(got, "500 5.5.0 Error: line too long") {
+	if got := k.Cmd("EHLO " + strings.Repeat("a", 5000)); !strings.HasPrefix(got, "500 5.5.0 Error: line too long") {
 		t.Errorf("overlong line: %q", got)
 	}
 	if e := s.evs.Wait(t, "protocol_error", 1)[0]; !strings.Contains(e.Fields["error"], "longer than") {
@@ -338,25 +276,16 @@ func TestBoundsEndTheConnectionWithAProtocolError(t *testing.T) {
 	// Twenty errors and Postfix hangs up.
 	k, _ = dial(t, s.addr)
 	for range maxErrors {
-		k.cmd("FOO")
+		k.Cmd("FOO")
 	}
-	if last := k.read(); !strings.Contains(last, "421 4.7.0 mx1 Error: too many errors") {
+	if last := k.Read(); !strings.Contains(last, "421 4.7.0 mx1 Error: too many errors") {
 		t.Errorf("after %d errors: %q", maxErrors, last)
 	}
 	s.evs.Wait(t, "protocol_error", 2)
 	// Binary garbage never panics the handler; it ends the same way.
 	junk := make([]byte, 1<<20)
 	rand.Read(junk)
-	c, err := net.Dial("tcp", s.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Half-close and drain: closing with replies unread would reset the
-	// connection and drop the garbage not yet read.
-	go func() { c.Write(junk); c.(*net.TCPConn).CloseWrite() }()
-	c.SetReadDeadline(time.Now().Add(20 * time.Second))
-	io.Copy(io.Discard, c)
-	c.Close()
+	servicetest.Drain(t, s.addr, junk, 20*time.Second)
 	s.evs.Wait(t, "protocol_error", 3)
 	for _, e := range s.evs.OfType("protocol_error") {
 		if strings.HasPrefix(e.Fields["error"], "panic") {
@@ -368,20 +297,20 @@ func TestBoundsEndTheConnectionWithAProtocolError(t *testing.T) {
 func TestPlainTextPipelinedAfterSTARTTLSIsDiscarded(t *testing.T) {
 	s := serveSMTP(t, true, nil)
 	k, _ := dial(t, s.addr)
-	k.cmd("EHLO x")
-	fmt.Fprint(k.c, "STARTTLS\r\nAUTH PLAIN AGFkbWluAGFkbWlu\r\n")
-	if got := k.read(); got != "220 2.0.0 Ready to start TLS\r\n" {
+	k.Cmd("EHLO x")
+	fmt.Fprint(k.Conn, "STARTTLS\r\nAUTH PLAIN AGFkbWluAGFkbWlu\r\n")
+	if got := k.Read(); got != "220 2.0.0 Ready to start TLS\r\n" {
 		t.Fatalf("STARTTLS: %q", got)
 	}
-	tc := tls.Client(k.c, &tls.Config{InsecureSkipVerify: true})
+	tc := tls.Client(k.Conn, &tls.Config{InsecureSkipVerify: true})
 	if err := tc.Handshake(); err != nil {
 		t.Fatal(err)
 	}
-	k.c, k.r = tc, bufio.NewReader(tc)
-	if got := k.cmd("AUTH PLAIN AGFkbWluAGFkbWlu"); !strings.HasPrefix(got, "503 5.5.1 Error: send HELO/EHLO first") {
+	k.Conn, k.R = tc, bufio.NewReader(tc)
+	if got := k.Cmd("AUTH PLAIN AGFkbWluAGFkbWlu"); !strings.HasPrefix(got, "503 5.5.1 Error: send HELO/EHLO first") {
 		t.Errorf("AUTH before the new EHLO: %q", got)
 	}
-	if got := k.cmd("EHLO x"); strings.Contains(got, "STARTTLS") {
+	if got := k.Cmd("EHLO x"); strings.Contains(got, "STARTTLS") {
 		t.Errorf("STARTTLS offered again over TLS: %q", got)
 	}
 	if inj := s.evs.Wait(t, "starttls_injection", 1)[0]; !strings.HasPrefix(inj.Fields["data"], "AUTH PLAIN") {
@@ -393,9 +322,7 @@ func TestPlainTextPipelinedAfterSTARTTLSIsDiscarded(t *testing.T) {
 }
 
 func TestNmapIdentifiesEachMTA(t *testing.T) {
-	nmap := testenv.Binary(t, "nmap")
 	want := map[string]string{}
-	var ports []string
 	for mta, re := range map[string]string{
 		"postfix":  `smtp\s+Postfix smtpd`,
 		"exim":     `smtp\s+Exim smtpd 4\.\d+`,
@@ -403,18 +330,9 @@ func TestNmapIdentifiesEachMTA(t *testing.T) {
 	} {
 		s := serveSMTP(t, false, map[string]string{"mta": mta})
 		_, p := s.hostPort()
-		ports = append(ports, p)
 		want[p] = re
 	}
-	out, err := exec.Command(nmap, "-sV", "-Pn", "-n", "--version-light", "-p", strings.Join(ports, ","), "127.0.0.1").CombinedOutput()
-	if err != nil {
-		t.Fatalf("nmap: %v\n%s", err, out)
-	}
-	for p, re := range want {
-		if !regexp.MustCompile(p + `/tcp\s+open\s+` + re).Match(out) {
-			t.Errorf("port %s: nmap output lacks %q:\n%s", p, re, out)
-		}
-	}
+	servicetest.NmapIdentifies(t, "127.0.0.1", want)
 }
 
 func TestServicesDeclareBothPortsAndTheirKeys(t *testing.T) {

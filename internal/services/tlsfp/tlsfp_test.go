@@ -2,18 +2,13 @@ package tlsfp
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"errors"
-	"math/big"
 	"net"
 	"testing"
-	"time"
+
+	"github.com/decnet/decnet/internal/services/servicetest"
 )
 
 // hello builds a ClientHello handshake body from its parts.
@@ -197,7 +192,7 @@ func TestReadClientHelloRejectsPlainText(t *testing.T) {
 // TestRealHandshakeThroughPeeked proves crypto/tls completes a handshake on
 // the replayed stream and that Go's own client is fingerprinted.
 func TestRealHandshakeThroughPeeked(t *testing.T) {
-	cert := selfSigned(t, "decky.example")
+	cert := *servicetest.SelfSigned(t, "decky.example")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -267,19 +262,4 @@ func FuzzReadClientHello(f *testing.F) {
 		}
 		c.Close()
 	})
-}
-
-func selfSigned(t *testing.T, cn string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
