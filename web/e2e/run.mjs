@@ -174,6 +174,28 @@ try {
   await page.locator('html[data-theme=light]').waitFor();
   await page.screenshot({ path: join(shots, 'attacker-detail-light.png') });
 
+  step('intelligence pages: identities, campaigns, credentials, bounty render without errors');
+  for (const [path, heading] of [
+    ['/identities', 'IDENTITY RESOLUTION'],
+    ['/campaigns', 'CAMPAIGN CLUSTERING'],
+    ['/credentials', 'CREDENTIAL VAULT'],
+    ['/bounty', 'BOUNTY VAULT'],
+  ]) {
+    await page.goto(base + path);
+    await page.getByRole('heading', { name: heading }).waitFor();
+    await page.locator('.data-table, .empty-state').first().waitFor();
+    await page.screenshot({ path: join(shots, `${path.slice(1)}.png`) });
+  }
+  // The SSH attacker's login attempt is in the vault: its inspector opens and closes.
+  const credRow = page.getByRole('row', { name: /^Inspect credential #/ }).first();
+  await page.goto(base + '/credentials');
+  await credRow.waitFor();
+  await credRow.locator('td').first().click(); // the row's centre is the attacker link
+  await page.getByRole('dialog', { name: /^CREDENTIAL #/ }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  check(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')?.startsWith('Inspect credential #') === true), 'focus did not return to the credential row');
+
   if (errors.length) throw new Error(`console errors during the run:\n${errors.join('\n')}`);
   console.log('E2E PASS');
 } catch (e) {

@@ -12,6 +12,12 @@ import { Login } from './pages/Login';
 const LiveLogs = lazy(() => import('./pages/LiveLogs'));
 const Attackers = lazy(() => import('./pages/Attackers'));
 const AttackerDetail = lazy(() => import('./pages/AttackerDetail'));
+const Identities = lazy(() => import('./pages/Identities'));
+const IdentityDetail = lazy(() => import('./pages/IdentityDetail'));
+const Campaigns = lazy(() => import('./pages/Campaigns'));
+const CampaignDetail = lazy(() => import('./pages/CampaignDetail'));
+const Credentials = lazy(() => import('./pages/Credentials'));
+const Bounty = lazy(() => import('./pages/Bounty'));
 
 function Gate() {
   const { token } = useAuth();
@@ -24,6 +30,12 @@ function Gate() {
           <Route path="/live-logs" element={<LiveLogs />} />
           <Route path="/attackers" element={<Attackers />} />
           <Route path="/attackers/:uuid" element={<AttackerDetail />} />
+          <Route path="/identities" element={<Identities />} />
+          <Route path="/identities/:uuid" element={<IdentityDetail />} />
+          <Route path="/campaigns" element={<Campaigns />} />
+          <Route path="/campaigns/:uuid" element={<CampaignDetail />} />
+          <Route path="/credentials" element={<Credentials />} />
+          <Route path="/bounty" element={<Bounty />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </Suspense>

@@ -25,7 +25,7 @@ describe('Layout', () => {
   it('lists only built pages and shows the real role', async () => {
     app();
     const nav = screen.getByRole('navigation', { name: 'Main' });
-    expect([...nav.querySelectorAll('a')].map((a) => a.textContent)).toEqual(['DASHBOARD', 'LIVE LOGS', 'ATTACKERS']);
+    expect([...nav.querySelectorAll('a')].map((a) => a.textContent)).toEqual(['DASHBOARD', 'LIVE LOGS', 'ATTACKERS', 'IDENTITIES', 'CAMPAIGNS', 'CREDENTIALS', 'BOUNTY']);
     expect(await screen.findByText(/· ADMIN/)).toBeInTheDocument();
     expect(screen.getByTestId('conn-state')).toHaveTextContent('NO STREAM');
   });

@@ -12,6 +12,10 @@ export const NAV: NavItem[] = [
   { path: '/', label: 'Dashboard', chord: 'd' },
   { path: '/live-logs', label: 'Live Logs', chord: 'l' },
   { path: '/attackers', label: 'Attackers', chord: 'a' },
+  { path: '/identities', label: 'Identities', chord: 'i' },
+  { path: '/campaigns', label: 'Campaigns', chord: 'c' },
+  { path: '/credentials', label: 'Credentials', chord: 'k' },
+  { path: '/bounty', label: 'Bounty', chord: 'b' },
 ];
 
 /** CHORD_MS is how long the G chord waits for its second key. */

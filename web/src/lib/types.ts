@@ -90,7 +90,9 @@ export interface Credential {
   secret_kind: string;
   secret_sha256: string;
   secret_printable?: string;
+  secret_b64?: string;
   outcome: string;
+  fields?: Record<string, string> | null;
   first_seen: string;
   last_seen: string;
   attempt_count: number;
@@ -153,4 +155,92 @@ export interface TokenResponse {
   access_token: string;
   token_type: string;
   must_change_password: boolean;
+}
+
+export interface Identity {
+  uuid: string;
+  schema_version?: number;
+  campaign_id?: string;
+  /** The live campaign campaign_id resolves to through merges; null when none. */
+  campaign_uuid?: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  created_at?: string;
+  updated_at?: string;
+  confidence?: number;
+  observation_count: number;
+  ja3_hashes?: string[] | null;
+  hassh_hashes?: string[] | null;
+  ja4h_hashes?: string[] | null;
+  ja4_quic_hashes?: string[] | null;
+  http_versions_seen?: string[] | null;
+  tls_cert_sha256?: string[] | null;
+  ipv6_link_local_iids?: string[] | null;
+  payload_simhashes?: string[] | null;
+  c2_endpoints?: string[] | null;
+  merged_into_uuid?: string;
+  notes?: string;
+}
+
+export interface IdentityDetail extends Identity {
+  observation_count_live?: number;
+}
+
+export interface Campaign {
+  uuid: string;
+  schema_version?: number;
+  first_seen_at: string;
+  last_seen_at: string;
+  created_at?: string;
+  updated_at?: string;
+  confidence?: number;
+  identity_count: number;
+  ja3_hashes?: string[] | null;
+  hassh_hashes?: string[] | null;
+  tls_cert_sha256?: string[] | null;
+  payload_simhashes?: string[] | null;
+  c2_endpoints?: string[] | null;
+  merged_into_uuid?: string;
+  notes?: string;
+}
+
+export interface CampaignDetail extends Campaign {
+  identity_count_live?: number;
+}
+
+/** CampaignTechniqueRow is a by-campaign rollup row: it also counts identities. */
+export interface CampaignTechniqueRow extends TechniqueRow {
+  identity_count?: number;
+}
+
+export interface CredentialReuse {
+  id: string;
+  secret_sha256?: string;
+  secret_kind: string;
+  principal: string;
+  /** Distinct "decky:service" pairs, sorted. */
+  targets: string[] | null;
+  target_count: number;
+  deckies?: string[] | null;
+  services?: string[] | null;
+  attacker_ips?: string[] | null;
+  attacker_uuids?: string[] | null;
+  last_attacker_ip?: string;
+  attempt_count: number;
+  confidence?: number;
+  first_seen?: string;
+  last_seen?: string;
+  updated_at?: string;
+  secret_printable?: string;
+  secret_b64?: string;
+}
+
+export interface Bounty {
+  id: number;
+  timestamp: string;
+  decky: string;
+  service: string;
+  attacker_ip: string;
+  bounty_type: string;
+  payload: Record<string, unknown> | null;
 }

@@ -1,7 +1,9 @@
 import { useEffect, useState, type KeyboardEvent } from 'react';
 import { api, errorText } from '../../lib/api';
+import { downloadJSON } from '../../lib/download';
 import type { TechniqueRow } from '../../lib/types';
 import { EmptyState } from '../EmptyState';
+import { useToast } from '../Toast';
 import { Section } from '../PageHeader';
 import { TTPInspector } from './TTPInspector';
 import { mitreURL, tacticName, tacticRank, type Scope } from './tactics';
@@ -49,6 +51,7 @@ export function TTPsObservedSection({ scope, uuid, reload = 0 }: { scope: Scope;
   const [rows, setRows] = useState<TechniqueRow[] | null>(null);
   const [error, setError] = useState('');
   const [open, setOpen] = useState<TechniqueRow | null>(null);
+  const toast = useToast();
 
   useEffect(() => {
     let stale = false;
@@ -68,8 +71,26 @@ export function TTPsObservedSection({ scope, uuid, reload = 0 }: { scope: Scope;
   for (const r of [...(rows ?? [])].sort((a, b) => tacticRank(a.tactic) - tacticRank(b.tactic))) {
     groups.set(r.tactic, [...(groups.get(r.tactic) ?? []), r]);
   }
+  // The ATT&CK Navigator layer is exported per identity (web.md §4.5).
+  const navigator =
+    scope === 'identity' && rows && rows.length > 0 ? (
+      <button
+        type="button"
+        className="btn small ghost"
+        onClick={() => {
+          api<unknown>(`/ttp/export/navigator/identity/${encodeURIComponent(uuid)}`)
+            .then((layer) => {
+              downloadJSON(`navigator-identity-${uuid.slice(0, 8)}.json`, layer);
+              toast.push('NAVIGATOR LAYER DOWNLOADED');
+            })
+            .catch((e: unknown) => toast.push(`NAVIGATOR EXPORT FAILED: ${errorText(e)}`, 'alert'));
+        }}
+      >
+        NAVIGATOR ↓
+      </button>
+    ) : undefined;
   return (
-    <Section title={`TTPs OBSERVED${rows ? ` (${rows.length})` : ''}`} id="ttps">
+    <Section title={`TTPs OBSERVED${rows ? ` (${rows.length})` : ''}`} id="ttps" actions={navigator}>
       {error ? (
         <div className="error-box" role="alert">
           FAILED TO LOAD TTPs: {error}
