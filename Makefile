@@ -4,7 +4,7 @@ GO ?= go
 FUZZTIME ?= 30s
 BENCH_EVENTS ?= 200000
 
-.PHONY: up build test test-race vet fuzz bench bench-ssh bench-http bench-fleetmem bench-intel bench-campaign bench-ttp bench-api ci
+.PHONY: web web-check up build test test-race vet fuzz bench bench-ssh bench-http bench-fleetmem bench-intel bench-campaign bench-ttp bench-api ci
 
 up:
 	$(GO) run ./cmd/decnet up

@@ -174,17 +174,21 @@ try {
   await page.locator('html[data-theme=light]').waitFor();
   await page.screenshot({ path: join(shots, 'attacker-detail-light.png') });
 
-  step('intelligence pages: identities, campaigns, credentials, bounty render without errors');
+  step('intelligence, fleet and admin pages render without errors');
   for (const [path, heading] of [
     ['/identities', 'IDENTITY RESOLUTION'],
     ['/campaigns', 'CAMPAIGN CLUSTERING'],
     ['/credentials', 'CREDENTIAL VAULT'],
     ['/bounty', 'BOUNTY VAULT'],
+    ['/fleet', 'DECOY FLEET'],
+    ['/ttp/rules', 'TTP RULES'],
+    ['/config', 'SYSTEM'],
+    ['/webhooks', 'WEBHOOKS'],
   ]) {
     await page.goto(base + path);
     await page.getByRole('heading', { name: heading }).waitFor();
     await page.locator('.data-table, .empty-state').first().waitFor();
-    await page.screenshot({ path: join(shots, `${path.slice(1)}.png`) });
+    await page.screenshot({ path: join(shots, `${path.slice(1).replaceAll('/', '-')}.png`) });
   }
   // The SSH attacker's login attempt is in the vault: its inspector opens and closes.
   const credRow = page.getByRole('row', { name: /^Inspect credential #/ }).first();

@@ -18,6 +18,10 @@ const Campaigns = lazy(() => import('./pages/Campaigns'));
 const CampaignDetail = lazy(() => import('./pages/CampaignDetail'));
 const Credentials = lazy(() => import('./pages/Credentials'));
 const Bounty = lazy(() => import('./pages/Bounty'));
+const Fleet = lazy(() => import('./pages/Fleet'));
+const Webhooks = lazy(() => import('./pages/Webhooks'));
+const TTPRules = lazy(() => import('./pages/TTPRules'));
+const System = lazy(() => import('./pages/System'));
 
 function Gate() {
   const { token } = useAuth();
@@ -36,6 +40,10 @@ function Gate() {
           <Route path="/campaigns/:uuid" element={<CampaignDetail />} />
           <Route path="/credentials" element={<Credentials />} />
           <Route path="/bounty" element={<Bounty />} />
+          <Route path="/fleet" element={<Fleet />} />
+          <Route path="/webhooks" element={<Webhooks />} />
+          <Route path="/ttp/rules" element={<TTPRules />} />
+          <Route path="/config" element={<System />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </Suspense>

@@ -3,12 +3,13 @@ import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { describe, expect, it } from 'vitest';
 import { getToken } from '../lib/api';
+import { NAV } from '../lib/nav';
 import { fetchMock } from '../test/fetchMock';
 import { renderAt } from '../test/render';
 import { Layout } from './Layout';
 
-function app() {
-  fetchMock.on('GET', '/config', { role: 'admin' });
+function app(role = 'admin') {
+  fetchMock.on('GET', '/config', { role });
   fetchMock.on('POST', '/auth/logout', null);
   return renderAt(
     <Layout>
@@ -25,9 +26,28 @@ describe('Layout', () => {
   it('lists only built pages and shows the real role', async () => {
     app();
     const nav = screen.getByRole('navigation', { name: 'Main' });
-    expect([...nav.querySelectorAll('a')].map((a) => a.textContent)).toEqual(['DASHBOARD', 'LIVE LOGS', 'ATTACKERS', 'IDENTITIES', 'CAMPAIGNS', 'CREDENTIALS', 'BOUNTY']);
     expect(await screen.findByText(/· ADMIN/)).toBeInTheDocument();
+    expect([...nav.querySelectorAll('a')].map((a) => a.textContent)).toEqual(NAV.map((n) => n.label.toUpperCase()));
+    expect(NAV.map((n) => n.label)).toEqual(expect.arrayContaining(['Decoy Fleet', 'Webhooks']));
+    expect(NAV.map((n) => n.path)).toEqual(expect.arrayContaining(['/ttp/rules', '/config']));
+    expect(new Set(NAV.map((n) => n.chord)).size).toBe(NAV.length);
     expect(screen.getByTestId('conn-state')).toHaveTextContent('NO STREAM');
+  });
+
+  it('hides admin-only pages (webhooks) from viewers in the sidebar, palette, help and G chords', async () => {
+    const user = userEvent.setup();
+    app('viewer');
+    expect(await screen.findByText(/· VIEWER/)).toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(nav).toHaveTextContent('DECOY FLEET');
+    expect(nav).not.toHaveTextContent('WEBHOOKS');
+    await user.keyboard('?');
+    expect(screen.getByText('G F')).toBeInTheDocument();
+    expect(screen.queryByText('G W')).toBeNull();
+    await user.keyboard('{Escape}');
+    await user.keyboard('{Alt>}k{/Alt}');
+    await user.type(screen.getByLabelText('Command'), 'webhooks');
+    expect(screen.queryByRole('option', { name: /Webhooks/ })).toBeNull();
   });
 
   it('Alt+K opens the palette; its commands navigate, toggle the theme and log out', async () => {

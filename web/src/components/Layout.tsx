@@ -3,7 +3,7 @@ import { NavLink, useLocation, useNavigate } from 'react-router-dom';
 import { api } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { FOCUS_SEARCH_SELECTOR, useGlobalHotkeys } from '../lib/hotkeys';
-import { NAV } from '../lib/nav';
+import { NAV, navFor } from '../lib/nav';
 import { toggleTheme } from '../lib/theme';
 import { CommandPalette, type Command } from './CommandPalette';
 import { ConnectionIndicator } from './ConnectionIndicator';
@@ -26,9 +26,10 @@ export function Layout({ children }: { children: ReactNode }) {
       .catch(() => setRole(''));
   }, []);
 
+  const nav = useMemo(() => navFor(role), [role]);
   const commands = useMemo<Command[]>(
     () => [
-      ...NAV.map((n) => ({ id: `go-${n.chord}`, group: 'GO TO' as const, label: n.label, hint: `G ${n.chord.toUpperCase()}`, run: () => navigate(n.path) })),
+      ...nav.map((n) => ({ id: `go-${n.chord}`, group: 'GO TO' as const, label: n.label, hint: `G ${n.chord.toUpperCase()}`, run: () => navigate(n.path) })),
       {
         id: 'theme',
         group: 'ACTIONS',
@@ -38,13 +39,13 @@ export function Layout({ children }: { children: ReactNode }) {
       { id: 'help', group: 'ACTIONS', label: 'Show keyboard shortcuts', hint: '?', run: () => setHelp(true) },
       { id: 'logout', group: 'ACTIONS', label: 'Log out', run: signOut },
     ],
-    [navigate, signOut, toast],
+    [nav, navigate, signOut, toast],
   );
 
   useGlobalHotkeys({
     togglePalette: () => setPalette((p) => !p),
     openHelp: () => setHelp(true),
-    navigate: (p) => navigate(p),
+    navigate: (p) => nav.some((n) => n.path === p) && navigate(p),
     focusSearch: () => {
       const el = document.querySelector<HTMLInputElement>(FOCUS_SEARCH_SELECTOR);
       el?.focus();
@@ -67,7 +68,7 @@ export function Layout({ children }: { children: ReactNode }) {
           DECNET
         </div>
         <nav aria-label="Main">
-          {NAV.map((n) => (
+          {nav.map((n) => (
             <NavLink key={n.path} to={n.path} end={n.path === '/'} className="nav-item">
               {n.label.toUpperCase()}
             </NavLink>
@@ -108,7 +109,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </main>
       </div>
       <CommandPalette open={palette} onClose={() => setPalette(false)} commands={commands} />
-      <ShortcutsHelp open={help} onClose={() => setHelp(false)} />
+      <ShortcutsHelp open={help} onClose={() => setHelp(false)} items={nav} />
     </div>
   );
 }

@@ -56,6 +56,8 @@ export interface RequestOptions {
   /** A token other than the stored one (the forced password change uses the temporary login token). */
   token?: string | null;
   signal?: AbortSignal;
+  /** Error statuses whose body is still the answer (GET /health is 503 with its report when unhealthy). */
+  accept?: number[];
 }
 
 async function send(path: string, opts: RequestOptions): Promise<Response> {
@@ -73,7 +75,7 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
     body,
     signal: opts.signal,
   });
-  if (!res.ok) {
+  if (!res.ok && !opts.accept?.includes(res.status)) {
     let detail = res.statusText || 'Request failed';
     try {
       const j = (await res.json()) as { detail?: unknown };

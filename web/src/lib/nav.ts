@@ -6,6 +6,8 @@ export interface NavItem {
   label: string;
   /** Second key of the G chord. */
   chord: string;
+  /** Shown to admins only (the server refuses the page's API to viewers). */
+  adminOnly?: boolean;
 }
 
 export const NAV: NavItem[] = [
@@ -16,7 +18,16 @@ export const NAV: NavItem[] = [
   { path: '/campaigns', label: 'Campaigns', chord: 'c' },
   { path: '/credentials', label: 'Credentials', chord: 'k' },
   { path: '/bounty', label: 'Bounty', chord: 'b' },
+  { path: '/fleet', label: 'Decoy Fleet', chord: 'f' },
+  { path: '/webhooks', label: 'Webhooks', chord: 'w', adminOnly: true },
+  { path: '/ttp/rules', label: 'TTP Rules', chord: 'r' },
+  { path: '/config', label: 'System', chord: 's' },
 ];
+
+/** navFor is the NAV a role sees: admin-only pages are left out until the role is known to be admin. */
+export function navFor(role: string): NavItem[] {
+  return NAV.filter((n) => !n.adminOnly || role === 'admin');
+}
 
 /** CHORD_MS is how long the G chord waits for its second key. */
 export const CHORD_MS = 800;

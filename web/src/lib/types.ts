@@ -98,10 +98,16 @@ export interface Credential {
   attempt_count: number;
 }
 
+/** BoundPort is one port a decky service listens on (port differs from declared under the unprivileged offset). */
+export interface BoundPort {
+  declared: number;
+  port: number;
+  proto: string;
+}
+
 export interface ServiceStatus {
   name: string;
-  state?: string;
-  port?: number;
+  ports?: BoundPort[] | null;
   error?: string;
 }
 
@@ -115,6 +121,52 @@ export interface Decky {
   state: string;
   last_error?: string;
   serving: boolean;
+  nmap_os?: string;
+  net_mode?: string;
+  /** Per-service config (secrets masked for viewers). */
+  service_config?: Record<string, Record<string, string>> | null;
+  /** Minutes; null follows the global interval. */
+  mutate_interval?: number | null;
+  last_mutated?: string | null;
+  created_at?: string;
+  service_status?: ServiceStatus[] | null;
+}
+
+/** LifecycleRow is one deploy/mutate/teardown/service operation (GET /deckies/lifecycle). */
+export interface LifecycleRow {
+  id: string;
+  decky_name: string;
+  operation: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed';
+  error?: string | null;
+  started_at?: string;
+  completed_at?: string | null;
+}
+
+export interface Webhook {
+  uuid: string;
+  name: string;
+  url: string;
+  /** Only in the create response: shown once. */
+  secret?: string;
+  topic_patterns: string[] | null;
+  enabled: boolean;
+  consecutive_failures: number;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+  last_error: string | null;
+  auto_disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+  warnings?: string[] | null;
+}
+
+export interface WebhookTestResult {
+  delivered: boolean;
+  status_code?: number;
+  error?: string;
+  attempts: number;
+  blocked: boolean;
 }
 
 export interface TechniqueRow {
@@ -243,4 +295,56 @@ export interface Bounty {
   attacker_ip: string;
   bounty_type: string;
   payload: Record<string, unknown> | null;
+}
+
+// System configuration (/config) and TTP rules (/ttp/rules).
+export interface ConfigUser {
+  uuid: string;
+  username: string;
+  role: string;
+  must_change_password: boolean;
+}
+
+export interface SystemConfig {
+  role: string;
+  deployment_limit: number;
+  global_mutation_interval: string;
+  users?: ConfigUser[];
+  developer_mode?: boolean;
+}
+
+export interface WorkerRow {
+  name: string;
+  status: string;
+  last_heartbeat_ts: number | null;
+  seconds_since: number | null;
+  extra: Record<string, unknown> | null;
+}
+
+export interface WorkersResponse {
+  workers: WorkerRow[];
+  bus_connected: boolean;
+  generated_at?: string;
+}
+
+export interface HealthReport {
+  status: string;
+  components: Record<string, { status: string; detail?: string }>;
+}
+
+export interface TTPRule {
+  rule_id: string;
+  rule_version: number;
+  name: string;
+  description: string;
+  applies_to?: string[] | null;
+  techniques?: string[] | null;
+  state: string;
+  confidence_max: number | null;
+  expires_at: string | null;
+  reason?: string;
+  set_by?: string;
+  set_at: string | null;
+  source?: string;
+  error?: string;
 }
