@@ -103,6 +103,16 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   return (await res.json()) as T;
 }
 
+/**
+ * apiBlob performs one authenticated GET and returns the body as a Blob:
+ * downloads that need the bearer token (artifact files, STIX/MISP exports)
+ * cannot be plain <a href> links.
+ */
+export async function apiBlob(path: string, opts: RequestOptions = {}): Promise<Blob> {
+  const res = await send(path, { ...opts, method: 'GET' });
+  return res.blob();
+}
+
 /** Page is the list shape every paged endpoint returns. */
 export interface Page<T> {
   data: T[];

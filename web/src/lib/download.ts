@@ -10,3 +10,15 @@ export function downloadJSON(filename: string, data: unknown): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(href), 0);
 }
+
+/** saveBlob saves a blob under filename through a temporary object URL. */
+export function saveBlob(filename: string, blob: Blob): void {
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 0);
+}

@@ -3,10 +3,14 @@ import { Link, useParams } from 'react-router-dom';
 import { DataTable, Pager, type Column } from '../components/DataTable';
 import { EmptyState, ErrorBox } from '../components/EmptyState';
 import { PageHeader, Section } from '../components/PageHeader';
+import { SessionReplay, type ReplayTarget } from '../components/SessionReplay';
+import { useToast } from '../components/Toast';
 import { TTPsObservedSection } from '../components/ttp/TTPsObservedSection';
-import { ApiError, api, errorText, type Page } from '../lib/api';
+import { ApiError, api, apiBlob, errorText, type Page } from '../lib/api';
+import { saveBlob } from '../lib/download';
 import { fmtNum, fmtTime } from '../lib/format';
-import type { AttackerDetail as Detail, Command, Credential, Fingerprint } from '../lib/types';
+import { useRole } from '../lib/role';
+import type { AttackerDetail as Detail, Command, Credential, Fingerprint, LogEntry } from '../lib/types';
 import { intParam, useUrlState } from '../lib/urlState';
 import { useStream } from '../lib/useStream';
 
@@ -52,6 +56,58 @@ const credColumns: Column<Credential>[] = [
   { key: 'hits', header: 'HITS', className: 'num', render: (c) => fmtNum(c.attempt_count) },
 ];
 
+/** LogRows is GET /attackers/{uuid}/transcripts and /artifacts: the attacker's session_recorded or file_captured events. */
+interface LogRows {
+  total: number;
+  data: LogEntry[];
+}
+
+const field = (r: LogEntry, k: string) => r.fields?.[k] ?? '';
+const sessionId = (r: LogEntry) => field(r, 'sid') || r.session_id || '';
+
+function fmtBytes(v: string | number): string {
+  const n = Number(v);
+  if (!Number.isFinite(n) || v === '') return '—';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function fmtDuration(v: string): string {
+  const s = Number(v);
+  if (v === '' || !Number.isFinite(s)) return '—';
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m ${Math.round(s % 60)}s` : `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+/** sessionStart is the session_recorded timestamp (emitted at the end) minus the duration. */
+function sessionStart(r: LogEntry): string {
+  const end = Date.parse(r.timestamp);
+  const d = Number(field(r, 'duration_s'));
+  return Number.isFinite(end) && Number.isFinite(d) ? new Date(end - d * 1000).toISOString() : r.timestamp;
+}
+
+const ARTIFACT_ERRORS: Record<number, string> = {
+  400: 'Server rejected the request (bad decky or file name).',
+  403: 'Admin role required to download captured files.',
+  404: 'Artifact not found on disk (may have been purged).',
+};
+
+function useLogRows(path: string, reload: number): LogRows | null {
+  const [rows, setRows] = useState<LogRows | null>(null);
+  useEffect(() => {
+    let stale = false;
+    api<LogRows>(path)
+      .then((p) => !stale && setRows(p))
+      .catch(() => !stale && setRows({ data: [], total: 0 }));
+    return () => {
+      stale = true;
+    };
+  }, [path, reload]);
+  return rows;
+}
+
 function Stat({ label, value }: { label: string; value: number }) {
   return (
     <div className="stat-card">
@@ -73,6 +129,34 @@ export default function AttackerDetail() {
   const [creds, setCreds] = useState<Page<Credential> | null>(null);
   const [reload, setReload] = useState(0);
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const isAdmin = useRole() === 'admin';
+  const toast = useToast();
+  const transcripts = useLogRows(`/attackers/${encodeURIComponent(uuid)}/transcripts`, reload);
+  const artifacts = useLogRows(`/attackers/${encodeURIComponent(uuid)}/artifacts`, reload);
+  const [replay, setReplay] = useState<ReplayTarget | null>(null);
+  const [busy, setBusy] = useState('');
+
+  const exportAs = async (fmt: 'stix' | 'misp') => {
+    setBusy(fmt);
+    try {
+      const blob = await apiBlob(`/attackers/${encodeURIComponent(uuid)}/export/${fmt}`);
+      saveBlob(`decnet-attacker-${uuid.slice(0, 8)}.${fmt}.json`, blob);
+    } catch (e) {
+      toast.push(`${fmt.toUpperCase()} EXPORT FAILED: ${errorText(e)}`, 'alert');
+    } finally {
+      setBusy('');
+    }
+  };
+
+  const downloadArtifact = async (r: LogEntry) => {
+    const stored = field(r, 'stored_as');
+    try {
+      const blob = await apiBlob(`/artifacts/${encodeURIComponent(r.decky)}/${encodeURIComponent(stored)}`, { query: { service: r.service } });
+      saveBlob(stored, blob);
+    } catch (e) {
+      toast.push(e instanceof ApiError && ARTIFACT_ERRORS[e.status] ? ARTIFACT_ERRORS[e.status]! : `DOWNLOAD FAILED: ${errorText(e)}`, 'alert');
+    }
+  };
 
   useEffect(() => {
     let stale = false;
@@ -144,6 +228,16 @@ export default function AttackerDetail() {
           <>
             {a.country_code && <span className="chip">{a.country_code}</span>} {a.is_traversal && <span className="chip violet">TRAVERSAL</span>}{' '}
             {a.identity_id && <span className="chip violet">IDENTITY · {a.identity_id.slice(0, 8)}</span>} FIRST {fmtTime(a.first_seen)} · LAST {fmtTime(a.last_seen)}
+          </>
+        }
+        actions={
+          <>
+            <button type="button" className="btn small" disabled={busy !== ''} onClick={() => void exportAs('stix')} title="Download a STIX 2.1 bundle">
+              STIX
+            </button>
+            <button type="button" className="btn small" disabled={busy !== ''} onClick={() => void exportAs('misp')} title="Download a MISP event">
+              MISP
+            </button>
           </>
         }
       />
@@ -291,6 +385,85 @@ export default function AttackerDetail() {
           </dl>
         )}
       </Section>
+      <Section title={`CAPTURED ARTIFACTS (${fmtNum(artifacts?.total)})`}>
+        {isAdmin && (artifacts?.data.length ?? 0) > 0 && <div className="amber replay-note">Attacker-controlled content. Download at your own risk.</div>}
+        <DataTable
+          columns={[
+            { key: 'ts', header: 'TIMESTAMP', className: 'nowrap', render: (r) => fmtTime(r.timestamp) },
+            { key: 'decky', header: 'DECKY', className: 'violet', render: (r) => r.decky },
+            { key: 'svc', header: 'SERVICE', render: (r) => <span className="chip">{r.service}</span> },
+            { key: 'name', header: 'FILENAME', className: 'mono-wrap', render: (r) => field(r, 'orig_path') || field(r, 'stored_as') },
+            { key: 'size', header: 'SIZE', className: 'num nowrap', render: (r) => fmtBytes(field(r, 'size')) },
+            {
+              key: 'sha',
+              header: 'SHA-256',
+              render: (r) => (
+                <span className="mono" title={field(r, 'sha256')}>
+                  {field(r, 'sha256').slice(0, 12)}…
+                </span>
+              ),
+            },
+            ...(isAdmin
+              ? [
+                  {
+                    key: 'dl',
+                    header: '',
+                    render: (r: LogEntry) =>
+                      field(r, 'stored_as') ? (
+                        <button type="button" className="btn small amber" aria-label={`Download ${field(r, 'orig_path') || field(r, 'stored_as')}`} onClick={() => void downloadArtifact(r)}>
+                          DOWNLOAD
+                        </button>
+                      ) : null,
+                  },
+                ]
+              : []),
+          ]}
+          rows={artifacts?.data ?? []}
+          rowKey={(r) => String(r.id)}
+          loading={artifacts === null}
+          caption="Captured artifacts"
+          empty={{ title: 'NO ARTIFACTS CAPTURED' }}
+        />
+      </Section>
+
+      <Section title={`SESSION TRANSCRIPTS (${fmtNum(transcripts?.total)})`} actions={!isAdmin && <span className="dim">REPLAY NEEDS THE ADMIN ROLE</span>}>
+        <DataTable
+          columns={[
+            { key: 'start', header: 'START', className: 'nowrap', render: (r) => fmtTime(sessionStart(r)) },
+            { key: 'decky', header: 'DECKY', className: 'violet', render: (r) => r.decky },
+            { key: 'svc', header: 'SERVICE', render: (r) => <span className="chip">{field(r, 'service') || r.service}</span> },
+            { key: 'sid', header: 'SESSION', className: 'mono', render: (r) => sessionId(r) },
+            { key: 'user', header: 'USER', render: (r) => field(r, 'user') || '—' },
+            { key: 'dur', header: 'DURATION', className: 'num nowrap', render: (r) => fmtDuration(field(r, 'duration_s')) },
+            { key: 'bytes', header: 'BYTES', className: 'num nowrap', render: (r) => fmtBytes(field(r, 'bytes')) },
+            ...(isAdmin
+              ? [
+                  {
+                    key: 'replay',
+                    header: '',
+                    render: (r: LogEntry) =>
+                      sessionId(r) && field(r, 'transcript') !== '' ? (
+                        <button
+                          type="button"
+                          className="btn small info"
+                          aria-label={`Replay session ${sessionId(r)}`}
+                          onClick={() => setReplay({ decky: r.decky, sid: sessionId(r), service: field(r, 'service') || r.service })}
+                        >
+                          REPLAY
+                        </button>
+                      ) : null,
+                  },
+                ]
+              : []),
+          ]}
+          rows={transcripts?.data ?? []}
+          rowKey={(r) => String(r.id)}
+          loading={transcripts === null}
+          caption="Session transcripts"
+          empty={{ title: 'NO RECORDED SESSIONS' }}
+        />
+      </Section>
+      <SessionReplay target={replay} onClose={() => setReplay(null)} />
       <div className="uuid-foot">UUID: {a.uuid}</div>
     </div>
   );

@@ -1,0 +1,1 @@
+import{_ as e,h as t,l as n}from"./PageHeader-flT6SH2p.js";var r=e(t(),1);function i(){let[e,t]=(0,r.useState)(null),[i,a]=(0,r.useState)(!1);return(0,r.useEffect)(()=>{let e=!1;return n(`/config`).then(n=>!e&&t(n)).catch(()=>!e&&t(null)).finally(()=>!e&&a(!0)),()=>{e=!0}},[]),{config:e,loaded:i}}function a(){return i().config?.role??``}export{i as n,a as t};

@@ -1,1 +1,0 @@
-import{g as e,l as t,m as n}from"./PageHeader-lGbymJbS.js";var r=e(n(),1);function i(){let[e,n]=(0,r.useState)(null),[i,a]=(0,r.useState)(!1);return(0,r.useEffect)(()=>{let e=!1;return t(`/config`).then(t=>!e&&n(t)).catch(()=>!e&&n(null)).finally(()=>!e&&a(!0)),()=>{e=!0}},[]),{config:e,loaded:i}}function a(){return i().config?.role??``}export{i as n,a as t};
