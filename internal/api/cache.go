@@ -75,61 +75,63 @@ func newResponseCache(now func() time.Time) *responseCache {
 // serve answers r from the cache under key, or runs h (at most once per key
 // at a time) and stores its response when it is a 200.
 func (c *responseCache) serve(w http.ResponseWriter, r *http.Request, key string, ttl time.Duration, h handlerFunc) error {
-	for {
+	c.mu.Lock()
+	e, found := c.entries[key]
+	if found && e.done == nil && c.now().Before(e.expires) {
+		c.mu.Unlock()
+		writeCached(w, e.resp)
+		return nil
+	}
+	if found && e.done != nil {
+		done := e.done
+		c.mu.Unlock()
+		select {
+		case <-done:
+		case <-r.Context().Done():
+			return r.Context().Err()
+		}
 		c.mu.Lock()
-		e, found := c.entries[key]
-		if found && e.done == nil && c.now().Before(e.expires) {
-			c.mu.Unlock()
-			writeCached(w, e.resp)
+		ok, resp := e.ok, e.resp
+		c.mu.Unlock()
+		if ok {
+			writeCached(w, resp)
 			return nil
 		}
-		if found && e.done != nil {
-			done := e.done
-			c.mu.Unlock()
-			select {
-			case <-done:
-			case <-r.Context().Done():
-				return r.Context().Err()
-			}
-			c.mu.Lock()
-			ok := e.ok
-			c.mu.Unlock()
-			if ok {
-				writeCached(w, e.resp)
-				return nil
-			}
-			// The leader failed or answered something other than 200:
-			// run the handler for this request so it gets its own answer.
-			return h(w, r)
-		}
-		if len(c.entries) >= maxCacheEntries {
-			c.evictLocked()
-		}
-		e = &cacheEntry{done: make(chan struct{})}
-		c.entries[key] = e
-		c.mu.Unlock()
-		return c.fill(w, r, key, ttl, e, h)
+		// The leader failed or answered something other than 200: run
+		// the handler for this request so it gets its own answer.
+		return h(w, r)
 	}
+	if len(c.entries) >= maxCacheEntries {
+		c.evictLocked()
+	}
+	e = &cacheEntry{done: make(chan struct{})}
+	c.entries[key] = e
+	c.mu.Unlock()
+	return c.fill(w, r, key, ttl, e, h)
 }
 
 // fill runs h into a buffer as the key's leader, publishes the result to
 // waiters, and copies it to w.
 func (c *responseCache) fill(w http.ResponseWriter, r *http.Request, key string, ttl time.Duration, e *cacheEntry, h handlerFunc) error {
 	buf := &bufferedResponse{header: make(http.Header)}
+	ok := false
+	// Deferred so that a panicking handler (recovered further up) still
+	// releases its waiters and leaves no key in flight for ever.
+	defer func() {
+		c.mu.Lock()
+		e.ok = ok
+		if ok {
+			e.resp = cachedResponse{contentType: buf.header.Get("Content-Type"), body: buf.body.Bytes()}
+			e.expires = c.now().Add(ttl)
+		} else if c.entries[key] == e {
+			delete(c.entries, key)
+		}
+		close(e.done)
+		e.done = nil
+		c.mu.Unlock()
+	}()
 	err := h(buf, r)
-	ok := err == nil && buf.status == http.StatusOK
-	c.mu.Lock()
-	e.ok = ok
-	if ok {
-		e.resp = cachedResponse{contentType: buf.header.Get("Content-Type"), body: buf.body.Bytes()}
-		e.expires = c.now().Add(ttl)
-	}
-	close(e.done)
-	e.done = nil
-	if !ok && c.entries[key] == e {
-		delete(c.entries, key)
-	}
-	c.mu.Unlock()
+	ok = err == nil && buf.status == http.StatusOK
 	if err != nil {
 		return err
 	}

@@ -192,3 +192,27 @@ func TestDisabledCacheReadsTheStoreOnEveryRequest(t *testing.T) {
 	e.users.setRole(t, id, "intern")
 	wantStatus(t, e.health(tok), http.StatusForbidden, "Insufficient permissions")
 }
+
+func TestResponseCacheSurvivesAPanickingHandler(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := newResponseCache(clk.Now)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the handler's panic did not reach the caller")
+			}
+		}()
+		_ = c.serve(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil), "k", time.Second,
+			func(http.ResponseWriter, *http.Request) error { panic("boom") })
+	}()
+	// The key is not left in flight: the next read runs its handler at
+	// once instead of waiting for a leader that will never finish.
+	rec := httptest.NewRecorder()
+	if err := c.serve(rec, httptest.NewRequest("GET", "/x", nil), "k", time.Second,
+		func(w http.ResponseWriter, _ *http.Request) error { _, _ = w.Write([]byte("fine")); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Body.String() != "fine" {
+		t.Fatalf("after a panic the cache answered %q", rec.Body.String())
+	}
+}
