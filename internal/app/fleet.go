@@ -163,27 +163,9 @@ func (a *App) printFleet(ctx context.Context) {
 				parts = append(parts, s.Name+" (failed: "+s.Error+")")
 				continue
 			}
-			var ports []string
-			for i := 0; i < len(s.Ports); i++ {
-				p := s.Ports[i]
-				port := strconv.Itoa(p.Port)
-				if p.Port != p.Declared {
-					port += "←" + strconv.Itoa(p.Declared)
-					offset = true
-				}
-				// A run of consecutive ports (FTP's passive range) is
-				// shown as first-last.
-				j := i
-				for j+1 < len(s.Ports) && s.Ports[j+1].Port == s.Ports[j].Port+1 && s.Ports[j+1].Port == s.Ports[j+1].Declared && p.Port == p.Declared {
-					j++
-				}
-				if j > i+1 {
-					port += "-" + strconv.Itoa(s.Ports[j].Port)
-					i = j
-				}
-				ports = append(ports, port)
-			}
-			parts = append(parts, s.Name+":"+strings.Join(ports, ","))
+			ports, shifted := portList(s.Ports)
+			offset = offset || shifted
+			parts = append(parts, s.Name+":"+ports)
 		}
 		if !st.Serving {
 			parts = append(parts, st.State+": "+st.LastError)
@@ -193,4 +175,31 @@ func (a *App) printFleet(ctx context.Context) {
 	if offset {
 		fmt.Fprintf(a.out, "  (ports below 1024 need CAP_NET_BIND_SERVICE; without it loopback deckies listen %d higher, shown as bound←declared)\n", fleet.UnprivilegedPortOffset)
 	}
+}
+
+// portList renders a service's ports for the startup list: "bound←declared"
+// where the unprivileged offset applied, and a run of consecutive ports
+// bound as declared (FTP's passive range) as first-last. shifted reports
+// whether any port was offset.
+func portList(ports []fleet.BoundPort) (out string, shifted bool) {
+	var parts []string
+	for i := 0; i < len(ports); i++ {
+		p := ports[i]
+		if p.Port != p.Declared {
+			parts = append(parts, strconv.Itoa(p.Port)+"←"+strconv.Itoa(p.Declared))
+			shifted = true
+			continue
+		}
+		j := i
+		for j+1 < len(ports) && ports[j+1].Port == ports[j].Port+1 && ports[j+1].Port == ports[j+1].Declared {
+			j++
+		}
+		if j > i+1 {
+			parts = append(parts, strconv.Itoa(p.Port)+"-"+strconv.Itoa(ports[j].Port))
+			i = j
+			continue
+		}
+		parts = append(parts, strconv.Itoa(p.Port))
+	}
+	return strings.Join(parts, ","), shifted
 }

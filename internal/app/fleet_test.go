@@ -466,3 +466,26 @@ func TestDemoFleetRunsEveryBuiltInService(t *testing.T) {
 		}
 	}
 }
+
+func TestPortListShowsOffsetsAndFoldsConsecutiveRuns(t *testing.T) {
+	bp := func(port, declared int) fleet.BoundPort {
+		return fleet.BoundPort{Port: port, Declared: declared, Proto: "tcp"}
+	}
+	tests := []struct {
+		ports   []fleet.BoundPort
+		want    string
+		shifted bool
+	}{
+		{[]fleet.BoundPort{bp(22, 22)}, "22", false},
+		{[]fleet.BoundPort{bp(25, 25), bp(587, 587)}, "25,587", false},
+		{[]fleet.BoundPort{bp(21, 21), bp(30000, 30000), bp(30001, 30001), bp(30002, 30002)}, "21,30000-30002", false},
+		{[]fleet.BoundPort{bp(30000, 30000), bp(30001, 30001)}, "30000,30001", false},
+		{[]fleet.BoundPort{bp(10021, 21), bp(30000, 30000), bp(30001, 30001), bp(30002, 30002)}, "10021←21,30000-30002", true},
+	}
+	for _, tt := range tests {
+		got, shifted := portList(tt.ports)
+		if got != tt.want || shifted != tt.shifted {
+			t.Errorf("portList(%v) = %q, %v; want %q, %v", tt.ports, got, shifted, tt.want, tt.shifted)
+		}
+	}
+}
