@@ -58,7 +58,7 @@ var ticketRoutes = map[string]bool{
 // attacker-event stream for /stream and notifications for the entity
 // streams. *bus.Bus implements it.
 type StreamBus interface {
-	TailEvents(ctx context.Context, startSeq uint64, fn func(seq uint64, ev model.Event)) (*bus.Tail, error)
+	TailEvents(ctx context.Context, startSeq uint64, fn func(pos bus.EventPos, ev model.Event)) (*bus.Tail, error)
 	Subscribe(pattern, queue string, fn func(bus.Envelope)) (*bus.Subscription, error)
 }
 

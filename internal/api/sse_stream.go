@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/decnet/decnet/internal/bus"
@@ -30,9 +32,9 @@ type streamGap struct {
 	From      uint64 `json:"resumed_from"`
 }
 
-// tailed is one event the tail delivered, with its stream sequence.
+// tailed is one event the tail delivered, with its stream position.
 type tailed struct {
-	seq uint64
+	pos bus.EventPos
 	ev  model.Event
 }
 
@@ -88,23 +90,49 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// resumePoint is where a reconnecting client left off: after every event
+// of message Seq, or, when Partial, after the event at Index of it (a batch
+// message whose events were split between frames).
+type resumePoint struct {
+	Seq     uint64
+	Index   int
+	Partial bool
+}
+
+// frameID is the `id:` of a frame whose last accounted-for event is at p:
+// the stream sequence, with ":index" when events of that message remain.
+func frameID(p bus.EventPos) string {
+	if p.Last() {
+		return strconv.FormatUint(p.Seq, 10)
+	}
+	return strconv.FormatUint(p.Seq, 10) + ":" + strconv.Itoa(p.Index)
+}
+
 // lastEventID reads the resume point: the Last-Event-ID header browsers
 // send on reconnect, else the lastEventId parameter; 0 or absent means
 // "from now".
-func lastEventID(r *http.Request) (uint64, error) {
+func lastEventID(r *http.Request) (resumePoint, error) {
 	v := r.Header.Get(lastEventIDHeader)
 	if v == "" {
 		v = queryValue(r.URL.Query(), lastEventIDParam)
 	}
 	if v == "" {
-		return 0, nil
+		return resumePoint{}, nil
 	}
-	n, err := strconv.ParseUint(v, 10, 64)
+	seqText, indexText, partial := strings.Cut(v, ":")
+	n, err := strconv.ParseUint(seqText, 10, 64)
+	idx := 0
+	if err == nil && partial {
+		idx, err = strconv.Atoi(indexText)
+		if err == nil && (idx < 0 || n == 0) {
+			err = errors.New("no such position")
+		}
+	}
 	if err != nil {
-		return 0, newError(http.StatusUnprocessableEntity,
-			"Last-Event-ID / lastEventId must be a non-negative integer, the id of a frame of this stream", err)
+		return resumePoint{}, newError(http.StatusUnprocessableEntity,
+			"Last-Event-ID / lastEventId must be the id of a frame of this stream: a non-negative integer, or N:I", err)
 	}
-	return n, nil
+	return resumePoint{Seq: n, Index: idx, Partial: partial}, nil
 }
 
 // logStreamState is one /stream connection.
@@ -117,29 +145,35 @@ type logStreamState struct {
 	evs      chan tailed
 
 	batch     []model.LogEntry
-	lastSeq   uint64 // the last event processed, sent or filtered out
+	lastPos   bus.EventPos // the last event processed, sent or filtered out
 	lastFrame time.Time
 	lastStats time.Time
 	statsDue  time.Time
 }
 
 // run streams until the client leaves (nil) or the stream fails.
-func (st *logStreamState) run(ctx context.Context, after uint64) error {
+func (st *logStreamState) run(ctx context.Context, after resumePoint) error {
 	cfg := st.s.sse
 	// The tail starts before the first stats are read, so no event
 	// published after them can fall between the two.
 	var tail *bus.Tail
 	if st.s.bus != nil {
 		start := uint64(0)
-		if after > 0 {
-			start = after + 1
+		switch {
+		case after.Partial:
+			start = after.Seq
+		case after.Seq > 0:
+			start = after.Seq + 1
 		}
 		var err error
-		tail, err = st.s.bus.TailEvents(ctx, start, func(seq uint64, ev model.Event) {
+		tail, err = st.s.bus.TailEvents(ctx, start, func(p bus.EventPos, ev model.Event) {
+			if after.Partial && p.Seq == after.Seq && p.Index <= after.Index {
+				return // sent before the reconnect
+			}
 			// Blocking here only pauses this client's own ordered
 			// consumer; the stream keeps the events for it.
 			select {
-			case st.evs <- tailed{seq, ev}:
+			case st.evs <- tailed{p, ev}:
 			case <-ctx.Done():
 			}
 		})
@@ -236,7 +270,7 @@ func (st *logStreamState) run(ctx context.Context, after uint64) error {
 // keeps it when the search selects it. The row is matched before raw_line
 // is filled in for display, as the database holds it.
 func (st *logStreamState) add(it tailed) {
-	st.lastSeq = it.seq
+	st.lastPos = it.pos
 	// Derive's options only shape bounties, never the logs row.
 	row := ingest.Derive(it.ev, ingest.DeriveOptions{}).Log
 	if !st.search.Match(row) {
@@ -254,7 +288,7 @@ func (st *logStreamState) flush(stats *time.Timer) error {
 	if len(st.batch) == 0 {
 		return nil
 	}
-	err := st.c.send(sseStreamMessage, strconv.FormatUint(st.lastSeq, 10), streamFrame{Type: "logs", Data: st.batch})
+	err := st.c.send(sseStreamMessage, frameID(st.lastPos), streamFrame{Type: "logs", Data: st.batch})
 	st.batch = st.batch[:0]
 	st.lastFrame = time.Now()
 	if err != nil {

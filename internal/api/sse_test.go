@@ -234,6 +234,53 @@ func TestStreamResumesAfterLastEventID(t *testing.T) {
 		http.StatusUnprocessableEntity, "")
 }
 
+// TestStreamResumesInsideABatchMessage pins resume ids of batched events:
+// a frame that ends inside a batch message is "seq:index", and resuming
+// from it sends exactly the rest of that message and what follows.
+func TestStreamResumesInsideABatchMessage(t *testing.T) {
+	b := openBus(t)
+	e, tok := newSSEEnv(t, b, nil)
+	e.s.sse.batchMax = 3
+	var evs []model.Event
+	for i := range 5 {
+		evs = append(evs, liveEvent("ssh", "203.0.113.7", map[string]string{"n": fmt.Sprint(i)}))
+	}
+	if err := b.PublishEvents(context.Background(), evs); err != nil { // one message: seq 1
+		t.Fatal(err)
+	}
+	rows := func(f sseFrame) (ids []string) {
+		for _, r := range logsOf(t, f) {
+			ids = append(ids, r.EventID)
+		}
+		return ids
+	}
+
+	c := mustOpenSSE(t, e, pathStream+"?lastEventId=1:1", bearer(tok))
+	f := c.waitFor("logs frame", isType("logs"))
+	if got := rows(f); !slices.Equal(got, []string{evs[2].ID, evs[3].ID, evs[4].ID}) || f.id != "1" {
+		t.Fatalf("after 1:1: %v (id %q), want events 2..4 (id 1)", got, f.id)
+	}
+	c.close()
+
+	// Replaying the whole message from before it: the first frame is full
+	// (batchMax 3) and ends inside the message, so its id says where.
+	c = mustOpenSSE(t, e, pathStream+"?lastEventId=1:0", bearer(tok))
+	f = c.waitFor("logs frame", isType("logs"))
+	if got := rows(f); !slices.Equal(got, []string{evs[1].ID, evs[2].ID, evs[3].ID}) || f.id != "1:3" {
+		t.Fatalf("after 1:0: %v (id %q), want events 1..3 (id 1:3)", got, f.id)
+	}
+	f = c.waitFor("logs frame", isType("logs"))
+	if got := rows(f); !slices.Equal(got, []string{evs[4].ID}) || f.id != "1" {
+		t.Fatalf("second frame %v (id %q), want event 4 (id 1)", got, f.id)
+	}
+	c.close()
+
+	for _, bad := range []string{"1:", "1:-1", ":1", "1:x", "0:1"} {
+		wantStatus(t, e.do(req{method: "GET", path: pathStream, token: tok, header: map[string]string{"Last-Event-ID": bad}}),
+			http.StatusUnprocessableEntity, "")
+	}
+}
+
 func TestStreamAppliesSearchAndTimeFilters(t *testing.T) {
 	b := openBus(t)
 	e, tok := newSSEEnv(t, b, nil)

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,10 +48,10 @@ const (
 	// DefaultMaxAckPending is the consumer's unacked window: room for many
 	// 500-event batches in flight across several instances of one worker.
 	DefaultMaxAckPending = 20000
-	// asyncAckTimeout is how long an async publish may wait for its ack before
-	// FlushAsync reports it failed. It is longer than PublishTimeout because the
-	// window is deep: on a busy host the last of 4096 queued events can be
-	// stored late without anything being wrong.
+	// asyncAckTimeout is how long a batch may wait for its ack before it is
+	// retried. It is longer than PublishTimeout because a round of batches
+	// can be deep: on a busy host the last of them can be stored late
+	// without anything being wrong.
 	asyncAckTimeout = 30 * time.Second
 	// embeddedMaxMemory caps memory-backed JetStream storage in the embedded
 	// server; decnet's streams are file-backed, so this only guards misuse.
@@ -147,10 +146,7 @@ type Bus struct {
 	url      string // ClientURL
 	closed   atomic.Bool
 	connGone chan struct{}
-
-	asyncMu   sync.Mutex
-	asyncErr  error
-	asyncFail int
+	batch    *batcher
 }
 
 // Open connects to NATS, starting an embedded server first when o.URL is
@@ -181,7 +177,6 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 	js, err := jetstream.New(b.nc,
 		jetstream.WithPublishAsyncMaxPending(o.AsyncMaxPending),
 		jetstream.WithPublishAsyncTimeout(max(asyncAckTimeout, o.PublishTimeout)),
-		jetstream.WithPublishAsyncErrHandler(b.onAsyncError),
 		jetstream.WithDefaultTimeout(o.PublishTimeout),
 	)
 	if err != nil {
@@ -193,6 +188,7 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		b.abort()
 		return nil, err
 	}
+	b.batch = newBatcher(b, o.AsyncMaxPending)
 	return b, nil
 }
 
@@ -299,6 +295,9 @@ func (b *Bus) describe() string {
 func (b *Bus) Close() error {
 	if b.closed.Swap(true) {
 		return nil
+	}
+	if b.batch != nil {
+		b.batch.close(2 * b.opts.PublishTimeout)
 	}
 	var err error
 	if b.nc != nil {

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -8,6 +9,56 @@ import (
 
 	"github.com/decnet/decnet/internal/model"
 )
+
+// positionIndexBits is how many low bits of an ordinal hold the index of an
+// event in its message (maxBatchEvents < 1<<positionIndexBits).
+const positionIndexBits = 16
+
+// EventPos is where an event sits in the EVENTS stream: the stream sequence
+// of its message and its index among the Count events of that message (a
+// batch message carries several events; a single event has Count 1).
+type EventPos struct {
+	Seq   uint64
+	Index int
+	Count int
+}
+
+// Ordinal is one number that orders positions: later events have larger
+// ordinals, and the events of one message are consecutive.
+func (p EventPos) Ordinal() uint64 { return p.Seq<<positionIndexBits | uint64(p.Index) }
+
+// OrdinalSeq is the stream sequence of the message an ordinal points into.
+func OrdinalSeq(ordinal uint64) uint64 { return ordinal >> positionIndexBits }
+
+// Last reports whether p is the last event of its message.
+func (p EventPos) Last() bool { return p.Index >= p.Count-1 }
+
+// decodeMessage calls fn for every event of one EVENTS message, in order:
+// one envelope per line (a batch), or a single envelope. A line that does
+// not decode is reported with ok false at its index, so positions stay the
+// same on every delivery. A message that is one envelope spread over
+// several lines (another producer's pretty-printed JSON) is one event.
+func decodeMessage(data []byte, seq uint64, fn func(p EventPos, ev model.Event, ok bool)) {
+	n := bytes.Count(data, []byte{'\n'}) + 1
+	for i := 0; i < n; i++ {
+		line, rest := data, []byte(nil)
+		if j := bytes.IndexByte(data, '\n'); j >= 0 {
+			line, rest = data[:j], data[j+1:]
+		}
+		ev, ok := decodeEvent(line)
+		ok = ok && ev.ID != ""
+		if !ok && i == 0 && n > 1 {
+			// Our batches never split an envelope, so a first line that
+			// does not decode may be one envelope over several lines.
+			if whole, wok := decodeEvent(data); wok && whole.ID != "" {
+				fn(EventPos{Seq: seq, Count: 1}, whole, true)
+				return
+			}
+		}
+		fn(EventPos{Seq: seq, Index: i, Count: n}, ev, ok)
+		data = rest
+	}
+}
 
 // decodeEvent decodes an event envelope body, the hot path of every consumer.
 // encoding/json costs several µs per event in reflection, so the exact shape

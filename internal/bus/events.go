@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -36,30 +37,39 @@ type eventEnvelope struct {
 	Payload *model.Event `json:"payload"`
 }
 
-// eventMsg builds the JetStream message of ev. The envelope id is the event
-// id, so a retried publish is byte-for-byte the same message.
-func (b *Bus) eventMsg(ev *model.Event) (*nats.Msg, error) {
+// encodeEvent returns the wire subject and envelope of ev. The envelope id
+// is the event id, so a retried publish is byte-for-byte the same message.
+func (b *Bus) encodeEvent(ev *model.Event) (wire string, data []byte, err error) {
 	if ev.ID == "" {
-		return nil, errors.New("bus: event has no id (the dedup and idempotency key)")
+		return "", nil, errors.New("bus: event has no id (the dedup and idempotency key)")
 	}
 	subj, err := EventSubject(ev.Decky, ev.Service)
 	if err != nil {
-		return nil, fmt.Errorf("bus: event %s: %w", ev.ID, err)
+		return "", nil, fmt.Errorf("bus: event %s: %w", ev.ID, err)
 	}
 	ts := ev.TS
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	data, err := json.Marshal(eventEnvelope{
+	data, err = json.Marshal(eventEnvelope{
 		V: EnvelopeVersion, ID: ev.ID, Topic: subj, Type: ev.EventType, TS: epoch(ts), Payload: ev,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("bus: event %s: encode: %w", ev.ID, err)
+		return "", nil, fmt.Errorf("bus: event %s: encode: %w", ev.ID, err)
 	}
 	if len(data) > MaxMessageSize {
-		return nil, fmt.Errorf("bus: event %s: %d bytes exceeds %d", ev.ID, len(data), MaxMessageSize)
+		return "", nil, fmt.Errorf("bus: event %s: %d bytes exceeds %d", ev.ID, len(data), MaxMessageSize)
 	}
-	m := nats.NewMsg(b.wire(subj))
+	return b.wire(subj), data, nil
+}
+
+// eventMsg builds the single-event JetStream message of ev.
+func (b *Bus) eventMsg(ev *model.Event) (*nats.Msg, error) {
+	wire, data, err := b.encodeEvent(ev)
+	if err != nil {
+		return nil, err
+	}
+	m := nats.NewMsg(wire)
 	m.Data = data
 	// The server drops a second message with the same id inside the
 	// duplicate window, so producer retries never store an event twice.
@@ -91,10 +101,47 @@ func (b *Bus) PublishEvent(ctx context.Context, ev model.Event) (err error) {
 	return nil
 }
 
+// PublishEvents stores evs in the EVENTS stream as batch messages (runs of
+// events with one subject, up to the batch bounds) and waits for each ack.
+// On error, the events of the batches already acked are stored; publishing
+// all of evs again is safe, as the batches repeat with the same ids.
+func (b *Bus) PublishEvents(ctx context.Context, evs []model.Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("bus: publish events panicked: %v", r)
+		}
+	}()
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	var batches []*pendingBatch
+	var cur *pendingBatch
+	for i := range evs {
+		wire, data, err := b.encodeEvent(&evs[i])
+		if err != nil {
+			return err
+		}
+		if cur == nil || cur.subject != wire || !cur.fits(len(data)) {
+			cur = newPendingBatch(wire, evs[i].ID, len(data))
+			batches = append(batches, cur)
+		}
+		cur.append(data)
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.opts.PublishTimeout)
+	defer cancel()
+	for _, pb := range batches {
+		if _, err := b.js.PublishMsg(ctx, pb.msg()); err != nil {
+			return fmt.Errorf("bus: publish batch of %d events from %s: %w", pb.n, pb.id, err)
+		}
+	}
+	return nil
+}
+
 // PublishEventAsync queues ev for the EVENTS stream without waiting for its
-// ack, for bulk producers. At most AsyncMaxPending events are in flight; when
-// the window is full it blocks up to PublishTimeout, then fails. Failures of
-// queued events are reported by FlushAsync.
+// ack, for services and other bulk producers. Queued events are sent in
+// batch messages (see batch.go). At most AsyncMaxPending events are
+// unsettled; when that many are, it blocks up to PublishTimeout, then fails.
+// Failures of queued events are reported by FlushAsync.
 func (b *Bus) PublishEventAsync(ev model.Event) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -104,23 +151,11 @@ func (b *Bus) PublishEventAsync(ev model.Event) (err error) {
 	if b.closed.Load() {
 		return ErrClosed
 	}
-	m, err := b.eventMsg(&ev)
+	wire, data, err := b.encodeEvent(&ev)
 	if err != nil {
 		return err
 	}
-	if _, err := b.js.PublishMsgAsync(m, jetstream.WithStallWait(b.opts.PublishTimeout)); err != nil {
-		return fmt.Errorf("bus: publish event %s: %w", ev.ID, err)
-	}
-	return nil
-}
-
-func (b *Bus) onAsyncError(_ jetstream.JetStream, m *nats.Msg, err error) {
-	b.asyncMu.Lock()
-	defer b.asyncMu.Unlock()
-	b.asyncFail++
-	if b.asyncErr == nil {
-		b.asyncErr = fmt.Errorf("event %s: %w", m.Header.Get(jetstream.MsgIDHeader), err)
-	}
+	return b.batch.add(wire, ev.ID, data)
 }
 
 // FlushAsync waits until every PublishEventAsync so far is acked, and reports
@@ -130,19 +165,7 @@ func (b *Bus) FlushAsync(ctx context.Context) error {
 	if b.closed.Load() {
 		return ErrClosed
 	}
-	select {
-	case <-b.js.PublishAsyncComplete():
-	case <-ctx.Done():
-		return fmt.Errorf("bus: flush: %d events still unacked: %w", b.js.PublishAsyncPending(), ctx.Err())
-	}
-	b.asyncMu.Lock()
-	n, first := b.asyncFail, b.asyncErr
-	b.asyncFail, b.asyncErr = 0, nil
-	b.asyncMu.Unlock()
-	if n > 0 {
-		return fmt.Errorf("bus: %d async event publishes failed, first: %w", n, first)
-	}
-	return nil
+	return b.batch.flush(ctx)
 }
 
 // EventConsumer is a durable pull consumer on events.>. Several processes may
@@ -151,6 +174,31 @@ type EventConsumer struct {
 	b    *Bus
 	name string
 	cons jetstream.Consumer
+	// perMsg is events per message in the last batch seen, ×16 (0 before
+	// the first), so a Fetch for max events pulls about that many events,
+	// not max batch messages.
+	perMsg atomic.Int64
+}
+
+// noteBatch records one message's event count, weighted equally with the
+// history so a change of load shows within a few messages.
+func (c *EventConsumer) noteBatch(n int) {
+	cur := int64(n) * 16
+	if old := c.perMsg.Load(); old > 0 {
+		cur = (old + cur) / 2
+	}
+	c.perMsg.Store(max(16, cur))
+}
+
+// messagesFor is how many messages to pull for about events events. Before
+// any message is seen it assumes full batches, so a first pull never takes
+// far more than asked.
+func (c *EventConsumer) messagesFor(events int) int {
+	per := c.perMsg.Load()
+	if per == 0 {
+		per = maxBatchEvents * 16
+	}
+	return max(1, int(int64(events)*16/per))
 }
 
 // EventConsumer creates (or rebinds to) the durable pull consumer named
@@ -192,27 +240,22 @@ type EventBatch struct {
 	b       *Bus
 	msgs    []jetstream.Msg
 	events  []model.Event
+	pos     []EventPos
 	dropped int
+	// received counts the messages delivered, kept or terminated.
+	received int
 }
 
 // Events are the batch's decoded events, in stream order.
 func (eb *EventBatch) Events() []model.Event { return eb.events }
 
-// Sequences are the stream sequence numbers of Events, index for index. A
-// consumer that persists the last sequence it applied can recognise a
+// Positions are the stream positions of Events, index for index. A
+// consumer that persists the last position it applied can recognise a
 // redelivered event after a crash between its commit and its ack.
-func (eb *EventBatch) Sequences() []uint64 {
-	out := make([]uint64, len(eb.msgs))
-	for i, m := range eb.msgs {
-		if md, err := m.Metadata(); err == nil {
-			out[i] = md.Sequence.Stream
-		}
-	}
-	return out
-}
+func (eb *EventBatch) Positions() []EventPos { return eb.pos }
 
-// Dropped counts undecodable messages in this batch. They were terminated, so
-// the server never redelivers them.
+// Dropped counts undecodable events in this batch. A message none of whose
+// lines decodes was terminated, so the server never redelivers it.
 func (eb *EventBatch) Dropped() int { return eb.dropped }
 
 // Ack acks every event of the batch and waits until the server confirms. Each
@@ -252,7 +295,9 @@ func (eb *EventBatch) Nak() error {
 	return first
 }
 
-// Fetch returns up to max events (DefaultFetchBatch when max <= 0). When none
+// Fetch returns about max events (DefaultFetchBatch when max <= 0): it pulls
+// as many messages as, at the batch sizes seen so far, hold max events, so
+// one large batch message can take it over. When none
 // is ready it waits up to maxWait for the first, then takes whatever else is
 // ready; an empty batch after maxWait is not an error. Cancelling ctx returns
 // promptly, naking anything already received.
@@ -266,33 +311,50 @@ func (c *EventConsumer) Fetch(ctx context.Context, max int, maxWait time.Duratio
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	eb := &EventBatch{b: c.b, msgs: make([]jetstream.Msg, 0, max), events: make([]model.Event, 0, max)}
+	eb := &EventBatch{b: c.b, events: make([]model.Event, 0, max), pos: make([]EventPos, 0, max)}
 
-	// Under load the first no-wait pull fills the batch in one round trip.
-	// When idle, a long pull for a single event wakes us on the first
-	// arrival instead of holding a full batch open until maxWait expires.
-	mb, err := c.cons.FetchNoWait(max)
-	if err := c.collect(ctx, eb, mb, err); err != nil {
+	// Under load no-wait pulls fill the batch without waiting. When idle,
+	// a long pull for a single message wakes us on the first arrival
+	// instead of holding a full batch open until maxWait expires.
+	if err := c.pull(ctx, eb, max); err != nil {
 		return nil, err
 	}
 	if eb.size() > 0 || maxWait <= 0 {
 		return eb, nil
 	}
-	mb, err = c.cons.Fetch(1, jetstream.FetchMaxWait(maxWait))
+	mb, err := c.cons.Fetch(1, jetstream.FetchMaxWait(maxWait))
 	if err := c.collect(ctx, eb, mb, err); err != nil {
 		return nil, err
 	}
-	if eb.size() == 0 || max == 1 {
+	if eb.size() == 0 {
 		return eb, nil
 	}
-	mb, err = c.cons.FetchNoWait(max - eb.size())
-	if err := c.collect(ctx, eb, mb, err); err != nil {
+	if err := c.pull(ctx, eb, max); err != nil {
 		return nil, err
 	}
 	return eb, nil
 }
 
-func (eb *EventBatch) size() int { return len(eb.msgs) + eb.dropped }
+// pull takes what is ready, without waiting, until eb holds max events or
+// the stream has no more. Each pull asks for as many messages as, at the
+// batch size last seen, hold the events still wanted, so a batch ends at
+// most one message's events past max.
+func (c *EventConsumer) pull(ctx context.Context, eb *EventBatch, max int) error {
+	for eb.size() < max {
+		k := c.messagesFor(max - eb.size())
+		before := eb.received
+		mb, err := c.cons.FetchNoWait(k)
+		if err := c.collect(ctx, eb, mb, err); err != nil {
+			return err
+		}
+		if eb.received-before < k {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (eb *EventBatch) size() int { return len(eb.events) + eb.dropped }
 
 // collect moves the messages of one pull into eb. On ctx cancellation it naks
 // what eb holds and leaves a goroutine to nak stragglers of the pull, so
@@ -328,19 +390,38 @@ func (c *EventConsumer) collect(ctx context.Context, eb *EventBatch, mb jetstrea
 }
 
 func (c *EventConsumer) add(eb *EventBatch, m jetstream.Msg) {
-	ev, ok := decodeEvent(m.Data())
-	if !ok || ev.ID == "" {
+	eb.received++
+	md, err := m.Metadata()
+	if err != nil {
+		// Not a JetStream delivery; nothing to ack or to position.
+		c.b.log.Warn("bus: dropped a message without stream metadata", "consumer", c.name, "err", err)
+		eb.dropped++
+		return
+	}
+	kept, bad := 0, 0
+	decodeMessage(m.Data(), md.Sequence.Stream, func(p EventPos, ev model.Event, ok bool) {
+		if !ok {
+			bad++
+			return
+		}
+		eb.events = append(eb.events, ev)
+		eb.pos = append(eb.pos, p)
+		kept++
+	})
+	c.noteBatch(kept + bad)
+	if bad > 0 {
+		c.b.log.Warn("bus: dropped undecodable events", "consumer", c.name, "subject", m.Subject(), "events", bad, "bytes", len(m.Data()))
+		eb.dropped += bad
+	}
+	if kept == 0 {
 		// Redelivering a message that can never decode would loop forever.
 		// Term (not TermWithReason) so servers before 2.10 honour it too.
 		if terr := m.Term(); terr != nil {
 			c.b.log.Warn("bus: terminate undecodable event", "consumer", c.name, "err", terr)
 		}
-		c.b.log.Warn("bus: dropped undecodable event", "consumer", c.name, "subject", m.Subject(), "bytes", len(m.Data()))
-		eb.dropped++
 		return
 	}
 	eb.msgs = append(eb.msgs, m)
-	eb.events = append(eb.events, ev)
 }
 
 // Pending is how many events this consumer has not finished: not yet

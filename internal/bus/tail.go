@@ -87,14 +87,15 @@ func (t *Tail) fail(err error) {
 }
 
 // TailEvents starts delivering the events of the EVENTS stream to fn, in
-// stream order, beginning at stream sequence startSeq, or with the first
+// stream order with their positions, beginning at the message with stream
+// sequence startSeq, or with the first
 // event published after the call when startSeq is 0. It returns once the
 // consumer exists, so an event published after TailEvents returns is always
 // delivered. fn runs on the tail's own goroutine, one event at a time, and
 // may block: the tail then stops pulling (per-reader back-pressure; the
 // stream keeps every event) instead of dropping any. Undecodable messages
 // are skipped. The tail ends with ctx, Stop or a bus failure (Done, Err).
-func (b *Bus) TailEvents(ctx context.Context, startSeq uint64, fn func(seq uint64, ev model.Event)) (*Tail, error) {
+func (b *Bus) TailEvents(ctx context.Context, startSeq uint64, fn func(pos EventPos, ev model.Event)) (*Tail, error) {
 	if b.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -162,12 +163,13 @@ func (b *Bus) TailEvents(ctx context.Context, startSeq uint64, fn func(seq uint6
 			if err != nil {
 				continue
 			}
-			ev, ok := decodeEvent(m.Data())
-			if !ok {
-				b.log.Warn("bus: tail skipped an undecodable event", "subject", m.Subject(), "seq", md.Sequence.Stream)
-				continue
-			}
-			fn(md.Sequence.Stream, ev)
+			decodeMessage(m.Data(), md.Sequence.Stream, func(p EventPos, ev model.Event, ok bool) {
+				if !ok {
+					b.log.Warn("bus: tail skipped an undecodable event", "subject", m.Subject(), "seq", p.Seq, "index", p.Index)
+					return
+				}
+				fn(p, ev)
+			})
 		}
 	}()
 	return t, nil

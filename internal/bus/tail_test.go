@@ -22,7 +22,7 @@ type tailed struct {
 func startTail(t *testing.T, b *Bus, ctx context.Context, from uint64) (*Tail, <-chan tailed) {
 	t.Helper()
 	ch := make(chan tailed, 4096)
-	tl, err := b.TailEvents(ctx, from, func(seq uint64, ev model.Event) { ch <- tailed{seq, ev} })
+	tl, err := b.TailEvents(ctx, from, func(p EventPos, ev model.Event) { ch <- tailed{p.Seq, ev} })
 	if err != nil {
 		t.Fatalf("TailEvents(%d): %v", from, err)
 	}
@@ -143,8 +143,19 @@ func TestTailEventsSlowReaderLosesNothing(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		const n = 600 // more than the client buffers ahead
-		ch := make(chan tailed)
-		tl, err := b.TailEvents(context.Background(), 0, func(seq uint64, ev model.Event) { ch <- tailed{seq, ev} })
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		type delivery struct {
+			pos EventPos
+			ev  model.Event
+		}
+		ch := make(chan delivery)
+		tl, err := b.TailEvents(ctx, 0, func(p EventPos, ev model.Event) {
+			select {
+			case ch <- delivery{p, ev}:
+			case <-ctx.Done():
+			}
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,12 +168,14 @@ func TestTailEventsSlowReaderLosesNothing(t *testing.T) {
 		if err := b.FlushAsync(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		var prev EventPos
 		for i := 0; i < n; i++ {
 			select {
 			case d := <-ch:
-				if d.seq != uint64(i+1) {
-					t.Fatalf("delivery %d has seq %d", i, d.seq)
+				if i > 0 && d.pos.Ordinal() <= prev.Ordinal() {
+					t.Fatalf("delivery %d at %+v does not follow %+v", i, d.pos, prev)
 				}
+				prev = d.pos
 				if d.ev.Fields["n"] != fmt.Sprint(i) {
 					t.Fatalf("delivery %d is event n=%s", i, d.ev.Fields["n"])
 				}
@@ -201,7 +214,7 @@ func TestTailEventsEndsOnContextAndOnClose(t *testing.T) {
 		if err := tl2.Err(); err == nil {
 			t.Fatal("Err after bus close = nil, want an error")
 		}
-		if _, err := b.TailEvents(context.Background(), 0, func(uint64, model.Event) {}); !errors.Is(err, ErrClosed) {
+		if _, err := b.TailEvents(context.Background(), 0, func(EventPos, model.Event) {}); !errors.Is(err, ErrClosed) {
 			t.Fatalf("TailEvents on a closed bus = %v, want ErrClosed", err)
 		}
 	})

@@ -149,8 +149,10 @@ type firstSight struct {
 
 // entry is one resident address.
 type entry struct {
-	st      persisted
-	lastSeq uint64
+	st persisted
+	// last is the stream ordinal (bus.EventPos.Ordinal) of the newest
+	// event folded in: a redelivered event is at or below it.
+	last uint64
 	// dirty marks state not yet written; recountUntil keeps re-writing
 	// the row while the ingester lags.
 	dirty        bool
@@ -324,7 +326,7 @@ func AttackerIP(e model.Event) (ip string, ok bool) {
 // fold loads the state of the batch's new addresses, then folds every event
 // not already folded.
 func (w *Worker) fold(ctx context.Context, eb *bus.EventBatch) error {
-	evs, seqs := eb.Events(), eb.Sequences()
+	evs, pos := eb.Events(), eb.Positions()
 	var missing []string
 	for _, e := range evs {
 		if ip, ok := AttackerIP(e); ok && w.ips[ip] == nil && !slices.Contains(missing, ip) {
@@ -345,7 +347,7 @@ func (w *Worker) fold(ctx context.Context, eb *bus.EventBatch) error {
 					w.log.Warn("profiler: stored state unreadable; starting this address afresh", "ip", ip, "err", err)
 					e.st = persisted{Acc: Accumulator{IP: ip}}
 				}
-				e.lastSeq, e.size = s.LastSeq, len(s.State)
+				e.last, e.size = s.LastSeq, len(s.State)
 			}
 			w.ips[ip] = e
 			w.bytes += e.size
@@ -359,7 +361,8 @@ func (w *Worker) fold(ctx context.Context, eb *bus.EventBatch) error {
 			continue
 		}
 		e := w.ips[ip]
-		if seqs[i] != 0 && seqs[i] <= e.lastSeq {
+		ord := pos[i].Ordinal()
+		if ord != 0 && ord <= e.last {
 			w.stat.Skipped++
 			continue
 		}
@@ -367,7 +370,7 @@ func (w *Worker) fold(ctx context.Context, eb *bus.EventBatch) error {
 			e.st.First = firstSight{Decky: clip(ev.Decky), Service: clip(ev.Service), EventType: clip(ev.EventType), TS: ev.TS}
 		}
 		e.st.Acc.Add(ev)
-		e.lastSeq = max(e.lastSeq, seqs[i])
+		e.last = max(e.last, ord)
 		e.dirty, e.touched = true, now
 		w.stat.Events++
 	}
@@ -421,7 +424,7 @@ func (w *Worker) flush(ctx context.Context) error {
 		writes[i] = store.ProfileWrite{
 			Attacker: w.attackerRow(it.p, now),
 			Behavior: beh,
-			State:    store.ProfileState{State: raw, LastSeq: it.e.lastSeq},
+			State:    store.ProfileState{State: raw, LastSeq: it.e.last},
 		}
 	}
 	saved, err := w.o.Repo.SaveProfiles(ctx, writes)
@@ -438,7 +441,7 @@ func (w *Worker) flush(ctx context.Context) error {
 			e.st.TraversalReported = it.p.DeckyCount
 			w.emitTraversal(it.traversal, now)
 		}
-		if floorKnown && floor < e.lastSeq && now.Sub(e.touched) < recountFor {
+		if floorKnown && floor < bus.OrdinalSeq(e.last) && now.Sub(e.touched) < recountFor {
 			e.dirty = true // counts may miss rows the ingester has yet to write
 		}
 		if s.Created {

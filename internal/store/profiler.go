@@ -7,8 +7,8 @@ import (
 )
 
 // ProfileState is the profiler's persisted aggregate state of one source
-// address: opaque JSON owned by the profiler, and the stream sequence of the
-// newest event folded into it.
+// address: opaque JSON owned by the profiler, and the stream position
+// (bus.EventPos.Ordinal) of the newest event folded into it.
 type ProfileState struct {
 	State   []byte
 	LastSeq uint64
