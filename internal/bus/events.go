@@ -2,7 +2,6 @@ package bus
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -51,9 +50,7 @@ func (b *Bus) encodeEvent(ev *model.Event) (wire string, data []byte, err error)
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	data, err = json.Marshal(eventEnvelope{
-		V: EnvelopeVersion, ID: ev.ID, Topic: subj, Type: ev.EventType, TS: epoch(ts), Payload: ev,
-	})
+	data, err = marshalEventEnvelope(subj, epoch(ts), ev)
 	if err != nil {
 		return "", nil, fmt.Errorf("bus: event %s: encode: %w", ev.ID, err)
 	}

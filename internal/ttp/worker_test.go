@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -282,4 +283,40 @@ func TestTheDefaultAnchorWaitStaysInsideTheStreamsAckWait(t *testing.T) {
 		t.Errorf("anchor waits add up to %s; a batch waiting that long nears the %s ack wait and is redelivered",
 			total, bus.DefaultAckWait)
 	}
+}
+
+func TestParseHeaderMapReadsTheDecoyShapeAndFallsBack(t *testing.T) {
+	cases := map[string]map[string]any{
+		`{"Host":"a","User-Agent":"curl/8"}`: {"Host": "a", "User-Agent": "curl/8"},
+		`{}`:                                 {},
+		`{"a":"1","a":"2"}`:                  {"a": "2"},
+		`{"a":"x\"y"}`:                       {"a": `x"y`},
+		`{"a": "spaced"}`:                    {"a": "spaced"},
+		`{"a":1}`:                            {"a": float64(1)},
+		`not json`:                           {},
+		``:                                   {},
+		`null`:                               {},
+	}
+	for raw, want := range cases {
+		if got := parseHeaderMap(raw); !reflect.DeepEqual(got, want) {
+			t.Errorf("parseHeaderMap(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+func FuzzParseHeaderMap(f *testing.F) {
+	for _, s := range []string{`{"Host":"a","X":"b"}`, `{}`, `{"a":"\u00e9"}`, "{\"a\":\"\xff\"}", `{"a":"b",}`, `{"a":"b"}x`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := parseHeaderMap(raw)
+		want := map[string]any{}
+		var m map[string]any
+		if raw != "" && json.Unmarshal([]byte(raw), &m) == nil && m != nil {
+			want = m
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("parseHeaderMap(%q) = %v, encoding/json %v", raw, got, want)
+		}
+	})
 }
