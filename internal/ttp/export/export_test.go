@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/testenv"
 	"github.com/decnet/decnet/internal/ttp/attack"
+	"github.com/decnet/decnet/internal/ttp/export/exporttest"
 )
 
 var (
@@ -70,197 +69,9 @@ func full() AttackerExport {
 
 // --- STIX 2.1 validator -------------------------------------------------
 
-var (
-	stixTypeRe = regexp.MustCompile(`^[a-z][a-z0-9-]{1,248}[a-z0-9]$`)
-	stixTimeRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$`)
-	// scoTypes are the cyber-observable types: no created/modified.
-	scoTypes = map[string]bool{"ipv4-addr": true, "ipv6-addr": true, "process": true, "file": true, "domain-name": true}
-	// required lists the properties STIX 2.1 makes mandatory per type,
-	// beyond the common ones checked for every object.
-	required = map[string][]string{
-		"identity":             {"name"},
-		"threat-actor":         {"name"},
-		"attack-pattern":       {"name"},
-		"relationship":         {"relationship_type", "source_ref", "target_ref"},
-		"sighting":             {"sighting_of_ref"},
-		"observed-data":        {"first_observed", "last_observed", "number_observed", "object_refs"},
-		"ipv4-addr":            {"value"},
-		"ipv6-addr":            {"value"},
-		"extension-definition": {"name", "schema", "version", "extension_types", "created_by_ref"},
-	}
-)
-
-// validateSTIX checks a bundle's JSON against the STIX 2.1 rules decnet's
-// exports must meet, returning every violation.
-func validateSTIX(raw []byte) []string {
-	var b struct {
-		Type    string           `json:"type"`
-		ID      string           `json:"id"`
-		Objects []map[string]any `json:"objects"`
-	}
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return []string{err.Error()}
-	}
-	var errs []string
-	bad := func(o map[string]any, f string, a ...any) {
-		errs = append(errs, fmt.Sprintf("%v: %s", o["id"], fmt.Sprintf(f, a...)))
-	}
-	if b.Type != "bundle" || !validID(b.ID, "bundle") {
-		errs = append(errs, fmt.Sprintf("bundle type %q id %q", b.Type, b.ID))
-	}
-	ids := map[string]map[string]any{}
-	for _, o := range b.Objects {
-		id, _ := o["id"].(string)
-		if ids[id] != nil {
-			bad(o, "duplicate id")
-		}
-		ids[id] = o
-	}
-	for _, o := range b.Objects {
-		typ, _ := o["type"].(string)
-		id, _ := o["id"].(string)
-		if !stixTypeRe.MatchString(typ) {
-			bad(o, "type %q", typ)
-		}
-		if !validID(id, typ) {
-			bad(o, "id is not %s--<uuid>", typ)
-		}
-		if o["spec_version"] != "2.1" {
-			bad(o, "spec_version %v", o["spec_version"])
-		}
-		if !scoTypes[typ] {
-			for _, k := range []string{"created", "modified"} {
-				if s, _ := o[k].(string); !stixTimeRe.MatchString(s) {
-					bad(o, "%s %q is not RFC 3339 UTC with milliseconds", k, s)
-				}
-			}
-			if o["modified"].(string) < o["created"].(string) {
-				bad(o, "modified before created")
-			}
-		} else if o["created"] != nil || o["created_by_ref"] != nil {
-			bad(o, "cyber-observable with SDO properties")
-		}
-		for _, k := range required[typ] {
-			if v, ok := o[k]; !ok || v == "" || v == nil {
-				bad(o, "missing required %s", k)
-			}
-		}
-		for _, k := range []string{"first_seen", "last_seen", "first_observed", "last_observed"} {
-			if v, ok := o[k]; ok {
-				if s, _ := v.(string); !stixTimeRe.MatchString(s) {
-					bad(o, "%s %v", k, v)
-				}
-			}
-		}
-		if f, ok := o["first_seen"].(string); ok && o["last_seen"].(string) < f {
-			bad(o, "last_seen before first_seen")
-		}
-		switch typ {
-		case "identity":
-			if o["identity_class"] == nil {
-				bad(o, "identity without identity_class")
-			}
-		case "threat-actor":
-			if l, ok := o["threat_actor_types"].([]any); !ok || len(l) == 0 {
-				bad(o, "threat_actor_types %v", o["threat_actor_types"])
-			}
-		case "attack-pattern":
-			refs, _ := o["external_references"].([]any)
-			if len(refs) == 0 {
-				bad(o, "attack-pattern without external_references")
-			}
-			for _, r := range refs {
-				if r.(map[string]any)["source_name"] == nil {
-					bad(o, "external reference without source_name")
-				}
-			}
-		case "observed-data":
-			n, _ := o["number_observed"].(float64)
-			if n < 1 || n > 999_999_999 {
-				bad(o, "number_observed %v", n)
-			}
-			refs, _ := o["object_refs"].([]any)
-			if len(refs) == 0 {
-				bad(o, "empty object_refs")
-			}
-			for _, r := range refs {
-				if t := ids[r.(string)]; t != nil && !scoTypes[t["type"].(string)] {
-					bad(o, "object_refs %v is not a cyber-observable", r)
-				}
-			}
-			if o["last_observed"].(string) < o["first_observed"].(string) {
-				bad(o, "last_observed before first_observed")
-			}
-		case "sighting":
-			if c, ok := o["count"].(float64); ok && (c < 0 || c > 999_999_999) {
-				bad(o, "count %v", c)
-			}
-		case "ipv4-addr", "ipv6-addr":
-			a, err := netip.ParseAddr(o["value"].(string))
-			if err != nil || a.Is4() != (typ == "ipv4-addr") {
-				bad(o, "value %v", o["value"])
-			}
-			want := typ + "--" + uuid.NewSHA1(uuid.MustParse("00abedb4-aa42-466c-9c01-fed23315a9b7"),
-				[]byte(`{"value":"`+o["value"].(string)+`"}`)).String()
-			if id != want {
-				bad(o, "not the STIX deterministic id %s", want)
-			}
-		case "process":
-			if len(o) <= 3 {
-				bad(o, "process with no property beyond type, id and spec_version")
-			}
-		}
-		checkRefs(o, ids, func(f string, a ...any) { bad(o, f, a...) })
-		if ext, ok := o["extensions"].(map[string]any); ok {
-			for k := range ext {
-				if strings.HasPrefix(k, "extension-definition--") && ids[k] == nil {
-					bad(o, "extension %s has no definition in the bundle", k)
-				}
-			}
-		}
-	}
-	return errs
-}
-
-// checkRefs resolves every *_ref and *_refs property, at any depth.
-func checkRefs(v any, ids map[string]map[string]any, bad func(string, ...any)) {
-	switch m := v.(type) {
-	case map[string]any:
-		for k, x := range m {
-			switch {
-			case strings.HasSuffix(k, "_ref"):
-				if s, _ := x.(string); ids[s] == nil {
-					bad("%s %v does not resolve", k, x)
-				}
-			case strings.HasSuffix(k, "_refs"):
-				l, _ := x.([]any)
-				if len(l) == 0 {
-					bad("%s is empty", k)
-				}
-				for _, r := range l {
-					if s, _ := r.(string); ids[s] == nil {
-						bad("%s %v does not resolve", k, r)
-					}
-				}
-			default:
-				checkRefs(x, ids, bad)
-			}
-		}
-	case []any:
-		for _, x := range m {
-			checkRefs(x, ids, bad)
-		}
-	}
-}
-
-func validID(id, typ string) bool {
-	rest, ok := strings.CutPrefix(id, typ+"--")
-	if !ok {
-		return false
-	}
-	u, err := uuid.Parse(rest)
-	return err == nil && len(rest) == 36 && u.Variant() == uuid.RFC4122
-}
+// validateSTIX is exporttest.ValidateSTIX, shared with the API's tests so
+// every bundle decnet serves meets the same rules.
+func validateSTIX(raw []byte) []string { return exporttest.ValidateSTIX(raw) }
 
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()

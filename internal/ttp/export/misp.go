@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/ttp/attack"
 )
 
@@ -95,85 +96,141 @@ var mispFingerprint = map[string]struct {
 // MISPEvent builds one attacker's MISP event natively (address, AS, hashes, fingerprints, commands, one ATT&CK
 // galaxy tag per technique) with UUIDv5 ids so a re-export updates the same event; nil cat = Builtin.
 func MISPEvent(in AttackerExport, cat *attack.Catalog, now time.Time) MISPEventDoc {
-	cat = catalogOr(cat)
+	a := in.Attacker
+	info := "DECNET honeypot: attacker " + a.IP
+	if in.Identity != nil && in.Identity.UUID != "" {
+		info += " (identity " + short(in.Identity.UUID) + ")"
+	}
+	b := newMISPBuilder(id5("misp-event:"+a.UUID).String(), info)
+	b.attacker(in, now)
+	return b.finish(cat, now)
+}
+
+// mispBuilder accumulates one MISP event: attributes deduplicated by type
+// and value, the ATT&CK techniques for its galaxy tags, and the window its
+// date and timestamp come from.
+type mispBuilder struct {
+	ev          MISPEventBody
+	seen        map[string]bool
+	techniques  map[string]bool
+	commands    bool
+	first, last time.Time
+}
+
+func newMISPBuilder(eventUUID, info string) *mispBuilder {
+	return &mispBuilder{
+		ev: MISPEventBody{
+			UUID:          eventUUID,
+			Info:          info,
+			ThreatLevelID: MISPThreatLow,
+			Analysis:      MISPAnalysisOngoing,
+			Distribution:  MISPDistributionOrg,
+			Orgc:          MISPOrg{Name: "DECNET", UUID: strings.TrimPrefix(OrgIdentityID, "identity--")},
+			Attribute:     []MISPAttribute{},
+			Tag:           []MISPTag{},
+		},
+		seen:       map[string]bool{},
+		techniques: map[string]bool{},
+	}
+}
+
+// add appends an attribute unless its type and value are already there;
+// the uuid derives from the event, type and value so a re-export updates
+// the attribute in place.
+func (b *mispBuilder) add(typ, category, value string, ids bool, comment string, at time.Time) {
+	value = strings.TrimSpace(value)
+	if value == "" || b.seen[typ+"|"+value] {
+		return
+	}
+	b.seen[typ+"|"+value] = true
+	b.ev.Attribute = append(b.ev.Attribute, MISPAttribute{
+		UUID: id5("misp-attribute:" + b.ev.UUID + "|" + typ + "|" + value).String(),
+		Type: typ, Category: category, Value: value, ToIDS: ids, Comment: comment,
+		Timestamp: strconv.FormatInt(at.Unix(), 10), Distribution: MISPDistributionInherit,
+	})
+}
+
+// widen stretches the event's window to [first, last].
+func (b *mispBuilder) widen(first, last time.Time) {
+	if b.first.IsZero() || first.Before(b.first) {
+		b.first = first
+	}
+	if last.After(b.last) {
+		b.last = last
+	}
+}
+
+// attacker adds one attacker's attributes and techniques.
+func (b *mispBuilder) attacker(in AttackerExport, now time.Time) {
 	a := in.Attacker
 	first, last := window(a, now)
-	eventUUID := id5("misp-event:" + a.UUID).String()
-	ts := strconv.FormatInt(last.Unix(), 10)
-	ev := MISPEventBody{
-		UUID:          eventUUID,
-		Info:          "DECNET honeypot: attacker " + a.IP,
-		Date:          first.Format("2006-01-02"),
-		Timestamp:     ts,
-		ThreatLevelID: MISPThreatLow,
-		Analysis:      MISPAnalysisOngoing,
-		Distribution:  MISPDistributionOrg,
-		Orgc:          MISPOrg{Name: "DECNET", UUID: strings.TrimPrefix(OrgIdentityID, "identity--")},
-		Attribute:     []MISPAttribute{},
-		Tag:           []MISPTag{},
-	}
-	if in.Identity != nil && in.Identity.UUID != "" {
-		ev.Info += " (identity " + short(in.Identity.UUID) + ")"
-	}
-	seen := map[string]bool{}
-	add := func(typ, category, value string, ids bool, comment string, at time.Time) {
-		value = strings.TrimSpace(value)
-		if value == "" || seen[typ+"|"+value] {
-			return
-		}
-		seen[typ+"|"+value] = true
-		ev.Attribute = append(ev.Attribute, MISPAttribute{
-			UUID: id5("misp-attribute:" + eventUUID + "|" + typ + "|" + value).String(),
-			Type: typ, Category: category, Value: value, ToIDS: ids, Comment: comment,
-			Timestamp: strconv.FormatInt(at.Unix(), 10), Distribution: MISPDistributionInherit,
-		})
-	}
-	add("ip-src", "Network activity", a.IP, true,
+	b.widen(first, last)
+	b.add("ip-src", "Network activity", a.IP, true,
 		fmt.Sprintf("attacker source address: %d events on %d deckies", a.EventCount, a.DeckyCount), last)
 	if a.ASN != 0 {
-		add("AS", "Network activity", strconv.FormatInt(a.ASN, 10), false, a.ASName, last)
+		b.add("AS", "Network activity", strconv.FormatInt(a.ASN, 10), false, a.ASName, last)
 	}
 	for _, f := range a.Fingerprints {
 		if m, ok := mispFingerprint[f.Type]; ok {
-			add(m.typ, m.category, f.Value, m.ids, f.Type+" seen on "+f.Service, last)
+			b.add(m.typ, m.category, f.Value, m.ids, f.Type+" seen on "+f.Service, last)
 		}
 	}
 	if id := in.Identity; id != nil {
-		for _, v := range id.JA3Hashes {
-			add("ja3-fingerprint-md5", "Network activity", v, false, "identity "+short(id.UUID), last)
-		}
-		for _, v := range id.HASSHHashes {
-			add("hassh-md5", "Network activity", v, false, "identity "+short(id.UUID), last)
-		}
-		for _, v := range id.TLSCertSHA256 {
-			add("x509-fingerprint-sha256", "Network activity", v, false, "identity "+short(id.UUID), last)
-		}
+		b.identityHashes(*id, last)
 	}
 	for _, c := range a.Commands {
-		add("text", "Other", c.Command, false, fmt.Sprintf("command run on %s over %s", c.Decky, c.Service),
+		b.add("text", "Other", c.Command, false, fmt.Sprintf("command run on %s over %s", c.Decky, c.Service),
 			orDefault(c.Timestamp, last))
+		b.commands = true
 	}
-
-	ids := map[string]bool{}
-	for _, r := range in.Rollups {
-		ids[techniqueKey(r.TechniqueID, r.SubTechniqueID)] = true
-	}
+	b.rollups(in.Rollups)
 	for _, t := range in.Tags {
-		ids[techniqueKey(t.TechniqueID, t.SubTechniqueID)] = true
+		b.techniques[techniqueKey(t.TechniqueID, t.SubTechniqueID)] = true
 	}
-	delete(ids, "")
-	keys := make([]string, 0, len(ids))
-	for k := range ids {
+}
+
+// identityHashes adds the client fingerprints an identity was clustered
+// on.
+func (b *mispBuilder) identityHashes(id model.Identity, at time.Time) {
+	for _, v := range id.JA3Hashes {
+		b.add("ja3-fingerprint-md5", "Network activity", v, false, "identity "+short(id.UUID), at)
+	}
+	for _, v := range id.HASSHHashes {
+		b.add("hassh-md5", "Network activity", v, false, "identity "+short(id.UUID), at)
+	}
+	for _, v := range id.TLSCertSHA256 {
+		b.add("x509-fingerprint-sha256", "Network activity", v, false, "identity "+short(id.UUID), at)
+	}
+}
+
+func (b *mispBuilder) rollups(rs []model.TechniqueRollup) {
+	for _, r := range rs {
+		b.techniques[techniqueKey(r.TechniqueID, r.SubTechniqueID)] = true
+	}
+}
+
+// finish tags the techniques (sorted), grades the threat level and dates
+// the event from its window, now when nothing gave it one.
+func (b *mispBuilder) finish(cat *attack.Catalog, now time.Time) MISPEventDoc {
+	cat = catalogOr(cat)
+	delete(b.techniques, "")
+	keys := make([]string, 0, len(b.techniques))
+	for k := range b.techniques {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		ev.Tag = append(ev.Tag, MISPTag{Name: galaxyTag(k, cat)})
+		b.ev.Tag = append(b.ev.Tag, MISPTag{Name: galaxyTag(k, cat)})
 	}
-	if len(keys) > 0 || len(a.Commands) > 0 {
-		ev.ThreatLevelID = MISPThreatMedium
+	if len(keys) > 0 || b.commands {
+		b.ev.ThreatLevelID = MISPThreatMedium
 	}
-	return MISPEventDoc{Event: ev}
+	if b.first.IsZero() {
+		b.widen(now.UTC(), now.UTC())
+	}
+	b.ev.Date = b.first.UTC().Format("2006-01-02")
+	b.ev.Timestamp = strconv.FormatInt(b.last.Unix(), 10)
+	return MISPEventDoc{Event: b.ev}
 }
 
 // galaxyTag is the MISP galaxy tag of a technique: the MITRE ATT&CK

@@ -166,45 +166,11 @@ func attackerObjects(in AttackerExport, cat *attack.Catalog, now time.Time) ([]O
 	actorID := actor.ID()
 
 	// 6: one attack-pattern and "uses" per technique.
-	type span struct{ first, last time.Time }
-	keys := map[string]*span{}
-	var order []string
-	note := func(key string, f, l time.Time) {
-		if key == "" {
-			return
-		}
-		s := keys[key]
-		if s == nil {
-			s = &span{}
-			keys[key] = s
-			order = append(order, key)
-		}
-		if !f.IsZero() && (s.first.IsZero() || f.Before(s.first)) {
-			s.first = f
-		}
-		if l.After(s.last) {
-			s.last = l
-		}
-	}
-	for _, r := range in.Rollups {
-		note(techniqueKey(r.TechniqueID, r.SubTechniqueID), r.FirstSeen, r.LastSeen)
-	}
-	for _, t := range in.Tags {
-		note(techniqueKey(t.TechniqueID, t.SubTechniqueID), t.CreatedAt, t.CreatedAt)
-	}
-	sort.Strings(order)
-	patternIDs := map[string]string{}
-	for _, key := range order {
-		p := attackPattern(key, cat)
-		patternIDs[key] = p.ID()
-		s := keys[key]
-		rel := sdo("relationship", "relationship--"+id5("uses:"+actorID+"|"+p.ID()).String(),
-			orDefault(s.first, first), orDefault(s.last, last))
-		rel["relationship_type"] = "uses"
-		rel["source_ref"] = actorID
-		rel["target_ref"] = p.ID()
-		objs = append(objs, p, rel)
-	}
+	var spans techniqueSpans
+	spans.rollups(in.Rollups)
+	spans.tags(in.Tags)
+	uses, patternIDs := spans.uses(actorID, cat, first, last)
+	objs = append(objs, uses...)
 
 	// 7: a sighting per tag.
 	tags := append([]model.TTPTag(nil), in.Tags...)
@@ -232,6 +198,71 @@ func attackerObjects(in AttackerExport, cat *attack.Catalog, now time.Time) ([]O
 	// 10: a process, its observation and a sighting per distinct command.
 	objs = append(objs, commandObjects(a, actorID, first)...)
 	return objs, nil
+}
+
+// techniqueSpans collects the techniques an actor used, each with the
+// earliest and latest time it was seen; the zero value is empty.
+type techniqueSpans struct {
+	keys  map[string]*span
+	order []string
+}
+
+type span struct{ first, last time.Time }
+
+// note widens key's span by [f, l]; an empty key (no technique) is skipped.
+func (ts *techniqueSpans) note(key string, f, l time.Time) {
+	if key == "" {
+		return
+	}
+	if ts.keys == nil {
+		ts.keys = map[string]*span{}
+	}
+	s := ts.keys[key]
+	if s == nil {
+		s = &span{}
+		ts.keys[key] = s
+		ts.order = append(ts.order, key)
+	}
+	if !f.IsZero() && (s.first.IsZero() || f.Before(s.first)) {
+		s.first = f
+	}
+	if l.After(s.last) {
+		s.last = l
+	}
+}
+
+func (ts *techniqueSpans) rollups(rs []model.TechniqueRollup) {
+	for _, r := range rs {
+		ts.note(techniqueKey(r.TechniqueID, r.SubTechniqueID), r.FirstSeen, r.LastSeen)
+	}
+}
+
+func (ts *techniqueSpans) tags(tags []model.TTPTag) {
+	for _, t := range tags {
+		ts.note(techniqueKey(t.TechniqueID, t.SubTechniqueID), t.CreatedAt, t.CreatedAt)
+	}
+}
+
+// uses renders one attack-pattern and one "uses" relationship from
+// sourceID per technique, sorted by technique id, spans missing a time
+// falling back to [first, last]. It also returns the pattern id of each
+// technique key.
+func (ts *techniqueSpans) uses(sourceID string, cat *attack.Catalog, first, last time.Time) ([]Object, map[string]string) {
+	sort.Strings(ts.order)
+	objs := make([]Object, 0, 2*len(ts.order))
+	patternIDs := make(map[string]string, len(ts.order))
+	for _, key := range ts.order {
+		p := attackPattern(key, cat)
+		patternIDs[key] = p.ID()
+		s := ts.keys[key]
+		rel := sdo("relationship", "relationship--"+id5("uses:"+sourceID+"|"+p.ID()).String(),
+			orDefault(s.first, first), orDefault(s.last, last))
+		rel["relationship_type"] = "uses"
+		rel["source_ref"] = sourceID
+		rel["target_ref"] = p.ID()
+		objs = append(objs, p, rel)
+	}
+	return objs, patternIDs
 }
 
 func threatActor(in AttackerExport, first, last time.Time) Object {
