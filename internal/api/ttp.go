@@ -367,17 +367,27 @@ func (s *Server) exportFleet(format string) handlerFunc {
 			return errNoTTPStore
 		}
 		ctx := r.Context()
-		rows, _, err := s.attackers.ListAttackers(ctx, store.AttackerQuery{Limit: maxFleetExport, Sort: store.AttackerSortRecent})
-		if err != nil {
-			return err
-		}
-		ins := make([]export.AttackerExport, 0, len(rows))
-		for _, a := range rows {
-			in, err := s.attackerExport(ctx, a)
+		// The store caps a page (sqlstore.MaxLimit), so the export pages
+		// through the attackers rather than asking for all at once.
+		var ins []export.AttackerExport
+		for len(ins) < maxFleetExport {
+			want := min(maxPageSize, maxFleetExport-len(ins))
+			rows, _, err := s.attackers.ListAttackers(ctx, store.AttackerQuery{
+				Limit: want, Offset: len(ins), Sort: store.AttackerSortRecent,
+			})
 			if err != nil {
 				return err
 			}
-			ins = append(ins, in)
+			for _, a := range rows {
+				in, err := s.attackerExport(ctx, a)
+				if err != nil {
+					return err
+				}
+				ins = append(ins, in)
+			}
+			if len(rows) < want {
+				break
+			}
 		}
 		name := fmt.Sprintf("decnet-fleet-%s.%s.json", s.now().UTC().Format("20060102T150405Z"), format)
 		if format == "stix" {

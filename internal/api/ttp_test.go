@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -220,5 +221,31 @@ func TestExportsAreAttachmentsWithTheAttackersTechniques(t *testing.T) {
 	techs, _ := r.body["techniques"].([]any)
 	if r.status != 200 || r.body["domain"] != "enterprise-attack" || len(techs) != 3 {
 		t.Errorf("navigator: %d %s", r.status, r.raw)
+	}
+}
+
+// TestFleetExportPagesPastTheStorePageCap pins that the fleet export holds
+// every attacker up to maxFleetExport, not only the store's first page
+// (sqlstore caps a page at 1000 rows).
+func TestFleetExportPagesPastTheStorePageCap(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		st := o.Users.(sqlUsers).Store
+		o.Attackers, o.TTP = st, st
+	})
+	e.addUser("viewer", viewerPW, model.RoleViewer, false)
+	viewer := e.token("viewer", viewerPW)
+	const n = maxPageSize + 5
+	for i := range n {
+		ip := fmt.Sprintf("198.18.%d.%d", i/250, i%250+1)
+		if _, err := e.users.Store.UpsertAttacker(context.Background(), model.Attacker{IP: ip}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.do(req{method: http.MethodGet, path: "/api/v1/attackers/export/stix", token: viewer})
+	if r.status != 200 {
+		t.Fatalf("fleet stix: %d %s", r.status, r.raw)
+	}
+	if got := strings.Count(r.raw, `"type":"ipv4-addr"`); got != n {
+		t.Errorf("fleet bundle holds %d attacker addresses, want %d", got, n)
 	}
 }
