@@ -348,3 +348,11 @@ export interface TTPRule {
   source?: string;
   error?: string;
 }
+
+/** AttackGroup is one ATT&CK intrusion set, from GET /ttp/techniques/{id}/groups. */
+export interface AttackGroup {
+  group_id: string;
+  name: string;
+  aliases: string[] | null;
+  mitre_url?: string;
+}

@@ -1,4 +1,4 @@
-import { act, fireEvent, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeEventSource } from '../test/eventSource';
@@ -49,7 +49,7 @@ describe('AttackerDetail', () => {
     expect(screen.getByText('hydra')).toBeInTheDocument();
     expect(screen.getByText('abc123')).toBeInTheDocument();
     expect(screen.getByText('def456')).toBeInTheDocument();
-    await vi.waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/attackers/a1/events?ticket=tk'));
+    await waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/attackers/a1/events?ticket=tk'));
   });
 
   it('filters commands and fingerprints by a service chip, in the URL', async () => {
@@ -57,7 +57,7 @@ describe('AttackerDetail', () => {
     mockAPI();
     renderAt(<AttackerDetail />, '/attackers/a1', '/attackers/:uuid');
     await user.click(await screen.findByRole('button', { name: '· ssh' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/attackers/a1/commands').at(-1)!.query.get('service')).toBe('ssh'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/attackers/a1/commands').at(-1)!.query.get('service')).toBe('ssh'));
     expect(screen.queryByText('def456')).toBeNull();
     expect(screen.getByText('FINGERPRINTS (1/2)')).toBeInTheDocument();
   });
@@ -66,12 +66,53 @@ describe('AttackerDetail', () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     mockAPI();
     renderAt(<AttackerDetail />, '/attackers/a1', '/attackers/:uuid');
-    await screen.findByRole('heading', { name: /203.0.113.7/ });
-    await vi.waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
+    // The first load has settled in every section.
+    await waitFor(() => {
+      expect(screen.getByRole('button', { name: /Inspect T1083/ })).toBeInTheDocument();
+      expect(screen.getByText('cat /etc/passwd')).toBeInTheDocument();
+      expect(screen.getByText('toor')).toBeInTheDocument();
+      expect(screen.getByText('sess-42')).toBeInTheDocument();
+      expect(screen.getByText('/tmp/x.sh')).toBeInTheDocument();
+    });
+    await waitFor(() => expect(FakeEventSource.instances).toHaveLength(1));
     const before = fetchMock.calls('GET', '/ttp/by-attacker/a1').length;
+
+    // What the server has after the tag (later routes win).
+    fetchMock.on('GET', '/ttp/by-attacker/a1', [
+      { technique_id: 'T1083', technique_name: 'File and Directory Discovery', tactic: 'TA0007', count: 1, first_seen: '2026-11-26T10:01:00Z', last_seen: '2026-11-26T10:01:00Z', confidence_max: 0.6 },
+      { technique_id: 'T1059', technique_name: 'Command and Scripting Interpreter', tactic: 'TA0002', count: 1, first_seen: '2026-11-26T10:06:00Z', last_seen: '2026-11-26T10:06:00Z', confidence_max: 0.5 },
+    ]);
+    fetchMock.on('GET', '/attackers/a1', { ...detail, event_count: 43 });
+    fetchMock.on('GET', '/attackers/a1/commands', {
+      data: [
+        { service: 'ssh', decky: 'linux-server-01', command: 'sh -c id', timestamp: '2026-11-26T10:06:00Z' },
+        { service: 'ssh', decky: 'linux-server-01', command: 'cat /etc/passwd', timestamp: '2026-11-26T10:01:00Z' },
+      ],
+      total: 2, limit: 50, offset: 0,
+    });
+    fetchMock.on('GET', '/attackers/a1/credentials', {
+      data: [
+        { id: 8, attacker_ip: '203.0.113.7', decky_name: 'linux-server-01', service: 'ssh', principal: 'admin', secret_kind: 'plaintext', secret_sha256: 'ee', secret_printable: 'hunter2', outcome: 'failure', first_seen: '2026-11-26T10:06:00Z', last_seen: '2026-11-26T10:06:00Z', attempt_count: 1 },
+        { id: 7, attacker_ip: '203.0.113.7', decky_name: 'linux-server-01', service: 'ssh', principal: 'root', secret_kind: 'plaintext', secret_sha256: 'ff', secret_printable: 'toor', outcome: 'success', first_seen: '2026-11-26T10:00:00Z', last_seen: '2026-11-26T10:00:00Z', attempt_count: 2 },
+      ],
+      total: 2, limit: 25, offset: 0,
+    });
+    fetchMock.on('GET', '/attackers/a1/transcripts', { total: 2, data: [{ ...transcriptRow, id: 13, fields: { ...transcriptRow.fields, sid: 'sess-43' } }, transcriptRow] });
+    fetchMock.on('GET', '/attackers/a1/artifacts', { total: 2, data: [{ ...artifactRow, id: 14, fields: { ...artifactRow.fields, stored_as: '20261126-def.bin', orig_path: '/tmp/y.sh' } }, artifactRow] });
+
     act(() => FakeEventSource.latest().emit('ttp.tagged', { topic: 'ttp.tagged' }));
     await act(() => vi.advanceTimersByTimeAsync(2000));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/ttp/by-attacker/a1').length).toBeGreaterThan(before));
+    expect(fetchMock.calls('GET', '/ttp/by-attacker/a1').length).toBeGreaterThan(before);
+    // The page shows the refetch in every section.
+    await waitFor(() => {
+      expect(screen.getByRole('button', { name: /Inspect T1059/ })).toBeInTheDocument();
+      expect(within(screen.getByRole('region', { name: 'TTPs OBSERVED (2)' })).getByRole('button', { name: /Inspect T1083/ })).toBeInTheDocument();
+      expect(screen.getByText('EVENTS').nextSibling).toHaveTextContent('43');
+      expect(screen.getByText('sh -c id')).toBeInTheDocument();
+      expect(screen.getByText('hunter2')).toBeInTheDocument();
+      expect(screen.getByText('sess-43')).toBeInTheDocument();
+      expect(screen.getByText('/tmp/y.sh')).toBeInTheDocument();
+    });
     vi.useRealTimers();
   });
 
@@ -115,7 +156,7 @@ describe('AttackerDetail', () => {
     await user.click(open);
     const dialog = await screen.findByRole('dialog', { name: 'REPLAY · linux-server-01 · sess-42' });
     const screenEl = await within(dialog).findByTestId('replay-screen');
-    await vi.waitFor(() => expect(screenEl.textContent).toBe('root@srv:~# '));
+    await waitFor(() => expect(screenEl.textContent).toBe('root@srv:~# '));
     const pages = fetchMock.calls('GET', '/transcripts/linux-server-01/sess-42');
     expect(pages.map((c) => c.query.get('offset'))).toEqual(['0', '2']);
 
@@ -170,14 +211,14 @@ describe('AttackerDetail', () => {
     fetchMock.on('GET', '/artifacts/linux-server-01/20261126-abc.bin', { raw: true });
     renderAt(<AttackerDetail />, '/attackers/a1', '/attackers/:uuid');
     await user.click(await screen.findByRole('button', { name: 'STIX' }));
-    await vi.waitFor(() => expect(saved).toContain('decnet-attacker-a1.stix.json'));
+    await waitFor(() => expect(saved).toContain('decnet-attacker-a1.stix.json'));
     await user.click(screen.getByRole('button', { name: 'MISP' }));
-    await vi.waitFor(() => expect(saved).toContain('decnet-attacker-a1.misp.json'));
+    await waitFor(() => expect(saved).toContain('decnet-attacker-a1.misp.json'));
     expect(fetchMock.calls('GET', '/attackers/a1/export/stix')[0]!.headers.Authorization).toBe('Bearer test-token');
     expect(fetchMock.calls('GET', '/attackers/a1/export/misp')).toHaveLength(1);
 
     await user.click(await screen.findByRole('button', { name: 'Download /tmp/x.sh' }));
-    await vi.waitFor(() => expect(saved).toContain('20261126-abc.bin'));
+    await waitFor(() => expect(saved).toContain('20261126-abc.bin'));
     const dl = fetchMock.calls('GET', '/artifacts/linux-server-01/20261126-abc.bin')[0]!;
     expect(dl.query.get('service')).toBe('ssh');
     expect(dl.headers.Authorization).toBe('Bearer test-token');

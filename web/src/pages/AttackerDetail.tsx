@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
 import { DataTable, Pager, type Column } from '../components/DataTable';
 import { EmptyState, ErrorBox } from '../components/EmptyState';
+import { ExportButtons } from '../components/ExportButtons';
 import { PageHeader, Section } from '../components/PageHeader';
 import { SessionReplay, type ReplayTarget } from '../components/SessionReplay';
 import { useToast } from '../components/Toast';
@@ -134,19 +135,6 @@ export default function AttackerDetail() {
   const transcripts = useLogRows(`/attackers/${encodeURIComponent(uuid)}/transcripts`, reload);
   const artifacts = useLogRows(`/attackers/${encodeURIComponent(uuid)}/artifacts`, reload);
   const [replay, setReplay] = useState<ReplayTarget | null>(null);
-  const [busy, setBusy] = useState('');
-
-  const exportAs = async (fmt: 'stix' | 'misp') => {
-    setBusy(fmt);
-    try {
-      const blob = await apiBlob(`/attackers/${encodeURIComponent(uuid)}/export/${fmt}`);
-      saveBlob(`decnet-attacker-${uuid.slice(0, 8)}.${fmt}.json`, blob);
-    } catch (e) {
-      toast.push(`${fmt.toUpperCase()} EXPORT FAILED: ${errorText(e)}`, 'alert');
-    } finally {
-      setBusy('');
-    }
-  };
 
   const downloadArtifact = async (r: LogEntry) => {
     const stored = field(r, 'stored_as');
@@ -230,16 +218,7 @@ export default function AttackerDetail() {
             {a.identity_id && <span className="chip violet">IDENTITY · {a.identity_id.slice(0, 8)}</span>} FIRST {fmtTime(a.first_seen)} · LAST {fmtTime(a.last_seen)}
           </>
         }
-        actions={
-          <>
-            <button type="button" className="btn small" disabled={busy !== ''} onClick={() => void exportAs('stix')} title="Download a STIX 2.1 bundle">
-              STIX
-            </button>
-            <button type="button" className="btn small" disabled={busy !== ''} onClick={() => void exportAs('misp')} title="Download a MISP event">
-              MISP
-            </button>
-          </>
-        }
+        actions={<ExportButtons base={`/attackers/${encodeURIComponent(uuid)}`} filePrefix={`decnet-attacker-${uuid.slice(0, 8)}`} noun="attacker" />}
       />
       <div className="stat-grid five">
         <Stat label="EVENTS" value={a.event_count} />

@@ -1,7 +1,7 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMock } from '../test/fetchMock';
 import { renderAt } from '../test/render';
 import Attackers from './Attackers';
@@ -30,9 +30,10 @@ describe('Attackers', () => {
     expect(screen.getByRole('option', { name: 'TELNET' })).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'TRAVERSALS' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/attackers').at(-1)!.query.get('sort_by')).toBe('traversals'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/attackers').at(-1)!.query.get('sort_by')).toBe('traversals'));
     await user.click(screen.getByRole('button', { name: 'Next page' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/attackers').at(-1)!.query.get('offset')).toBe('50'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/attackers').at(-1)!.query.get('offset')).toBe('50'));
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Attackers' })).not.toHaveAttribute('aria-busy'));
 
     screen.getByRole('row', { name: 'Open attacker 203.0.113.7' }).focus();
     await user.keyboard('{Enter}');

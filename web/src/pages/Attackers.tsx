@@ -1,49 +1,30 @@
-import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { DataTable, Pager, type Column } from '../components/DataTable';
-import { ErrorBox } from '../components/EmptyState';
-import { PageHeader, Section } from '../components/PageHeader';
-import { api, errorText, type Page } from '../lib/api';
+import type { Column } from '../components/DataTable';
+import { ListSection, SearchToolbar, Segments, ServiceSelect } from '../components/ListPage';
+import { PageHeader } from '../components/PageHeader';
 import { fmtAgo, fmtNum, fmtTime } from '../lib/format';
-import type { Attacker, Decky } from '../lib/types';
-import { intParam, useUrlState } from '../lib/urlState';
+import type { Attacker } from '../lib/types';
+import { useFleetServices, useListPage } from '../lib/useListPage';
 
 const PAGE = 50;
 export const SORTS = { recent: 'RECENT', active: 'MOST ACTIVE', traversals: 'TRAVERSALS' } as const;
 type Sort = keyof typeof SORTS;
 
+const sortOf = (v: string): Sort => (v in SORTS ? (v as Sort) : 'recent');
+
 export default function Attackers() {
-  const url = useUrlState({ q: '', sort_by: 'recent', service: '', offset: '0' });
+  const services = useFleetServices();
+  const list = useListPage<Attacker>({
+    path: '/attackers',
+    limit: PAGE,
+    defaults: { q: '', sort_by: 'recent', service: '' },
+    query: (url) => ({ sort_by: sortOf(url.get('sort_by')), search: url.get('q'), service: url.get('service') }),
+  });
   const navigate = useNavigate();
-  const q = url.get('q');
-  const sort: Sort = url.get('sort_by') in SORTS ? (url.get('sort_by') as Sort) : 'recent';
-  const service = url.get('service');
-  const offset = intParam(url.get('offset'), 0, 0, 1e9);
-  const [draft, setDraft] = useState(q);
-  const [page, setPage] = useState<Page<Attacker> | null>(null);
-  const [services, setServices] = useState<string[]>([]);
-  const [error, setError] = useState('');
-
-  useEffect(() => setDraft(q), [q]);
-
-  useEffect(() => {
-    // The service filter offers what the fleet exposes, not only what the
-    // current page happens to show (web.md §8.10).
-    api<Decky[]>('/deckies')
-      .then((ds) => setServices([...new Set(ds.flatMap((d) => d.services ?? []))].sort()))
-      .catch(() => setServices([]));
-  }, []);
-
-  useEffect(() => {
-    let stale = false;
-    setError('');
-    api<Page<Attacker>>('/attackers', { query: { limit: PAGE, offset, sort_by: sort, search: q, service } })
-      .then((p) => !stale && setPage(p))
-      .catch((e: unknown) => !stale && setError(errorText(e)));
-    return () => {
-      stale = true;
-    };
-  }, [q, sort, service, offset]);
+  const q = list.get('q');
+  const sort = sortOf(list.get('sort_by'));
+  const service = list.get('service');
+  const { page } = list;
 
   const columns: Column<Attacker>[] = [
     { key: 'ip', header: 'IP', className: 'matrix nowrap', render: (a) => a.ip },
@@ -75,50 +56,20 @@ export default function Attackers() {
   return (
     <div className="page">
       <PageHeader title="ATTACKERS" sub={page ? `${fmtNum(page.total)} UNIQUE SOURCES${service ? ` · SERVICE ${service.toUpperCase()}` : ''}` : 'SCANNING THREAT PROFILES…'} />
-      <form
-        className="toolbar"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          url.set({ q: draft.trim() });
-        }}
-      >
-        <input className="input grow" data-page-search aria-label="Search attackers" placeholder="Search IP, decky, service, command…" value={draft} onChange={(e) => setDraft(e.target.value)} />
-        <button className="btn" type="submit">
-          SEARCH
-        </button>
-        <div className="seg-group" role="group" aria-label="Sort">
-          {(Object.keys(SORTS) as Sort[]).map((s) => (
-            <button key={s} type="button" className={`seg${s === sort ? ' active' : ''}`} aria-pressed={s === sort} onClick={() => url.set({ sort_by: s })}>
-              {SORTS[s]}
-            </button>
-          ))}
-        </div>
-        <select className="input" aria-label="Service" value={service} onChange={(e) => url.set({ service: e.target.value })}>
-          <option value="">ALL SERVICES</option>
-          {[...new Set([...services, ...(service ? [service] : [])])].map((s) => (
-            <option key={s} value={s}>
-              {s.toUpperCase()}
-            </option>
-          ))}
-        </select>
-      </form>
-      {error && <ErrorBox text={error} />}
-      <Section
+      <SearchToolbar value={q} onSearch={(v) => list.set({ q: v })} label="Search attackers" placeholder="Search IP, decky, service, command…">
+        <Segments label="Sort" options={SORTS} value={sort} onChange={(s) => list.set({ sort_by: s })} />
+        <ServiceSelect services={services} value={service} onChange={(s) => list.set({ service: s })} />
+      </SearchToolbar>
+      <ListSection
+        list={list}
         title="SOURCE INTEL"
-        actions={page && <Pager total={page.total} limit={PAGE} offset={offset} onOffset={(o) => url.set({ offset: String(o) })} />}
-      >
-        <DataTable
-          columns={columns}
-          rows={page?.data ?? []}
-          rowKey={(a) => a.uuid}
-          loading={page === null}
-          caption="Attackers"
-          onRowActivate={(a) => navigate(`/attackers/${a.uuid}`)}
-          rowLabel={(a) => `Open attacker ${a.ip}`}
-          empty={{ title: q || service ? 'NO MATCHING ATTACKERS' : 'NO ACTIVE THREATS PROFILED YET', hint: 'waiting on attacker traffic to correlate' }}
-        />
-      </Section>
+        columns={columns}
+        rowKey={(a) => a.uuid}
+        caption="Attackers"
+        onRowActivate={(a) => navigate(`/attackers/${a.uuid}`)}
+        rowLabel={(a) => `Open attacker ${a.ip}`}
+        empty={{ title: q || service ? 'NO MATCHING ATTACKERS' : 'NO ACTIVE THREATS PROFILED YET', hint: 'waiting on attacker traffic to correlate' }}
+      />
     </div>
   );
 }

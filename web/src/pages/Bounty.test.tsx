@@ -1,6 +1,6 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMock } from '../test/fetchMock';
 import { renderAt } from '../test/render';
 import Bounty, { summarize } from './Bounty';
@@ -20,13 +20,14 @@ describe('Bounty', () => {
     expect(screen.getByText('75 BOUNTIES · FINGERPRINTS')).toBeInTheDocument();
     expect(Object.fromEntries(fetchMock.calls('GET', '/bounty')[0]!.query)).toEqual({ limit: '50', offset: '0', bounty_type: 'fingerprint' });
     await user.click(screen.getByRole('button', { name: 'Next page' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/bounty').at(-1)!.query.get('offset')).toBe('50'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/bounty').at(-1)!.query.get('offset')).toBe('50'));
     await user.click(screen.getByRole('button', { name: 'IP LEAKS' }));
-    await vi.waitFor(() => expect(Object.fromEntries(fetchMock.calls('GET', '/bounty').at(-1)!.query)).toEqual({ limit: '50', offset: '0', bounty_type: 'ip_leak' }));
+    await waitFor(() => expect(Object.fromEntries(fetchMock.calls('GET', '/bounty').at(-1)!.query)).toEqual({ limit: '50', offset: '0', bounty_type: 'ip_leak' }));
     await user.type(screen.getByRole('textbox', { name: 'Search bounties' }), 'web-01{Enter}');
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/bounty').at(-1)!.query.get('search')).toBe('web-01'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/bounty').at(-1)!.query.get('search')).toBe('web-01'));
     await user.click(screen.getByRole('button', { name: 'ALL' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/bounty').at(-1)!.query.get('bounty_type')).toBeNull());
+    await waitFor(() => expect(fetchMock.calls('GET', '/bounty').at(-1)!.query.get('bounty_type')).toBeNull());
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Bounties' })).not.toHaveAttribute('aria-busy'));
   });
 
   it('opens the inspector with the payload pretty-printed on click and Enter, restoring focus on Escape', async () => {

@@ -1,18 +1,17 @@
-import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { DataTable, Pager, type Column } from '../components/DataTable';
+import type { Column } from '../components/DataTable';
 import { Drawer, KV } from '../components/Drawer';
-import { ErrorBox } from '../components/EmptyState';
-import { PageHeader, Section } from '../components/PageHeader';
-import { api, errorText, type Page } from '../lib/api';
+import { ListSection, SearchToolbar, Segments } from '../components/ListPage';
+import { PageHeader } from '../components/PageHeader';
 import { fmtNum, fmtTime } from '../lib/format';
 import type { Bounty as BountyRow } from '../lib/types';
-import { intParam, useUrlState } from '../lib/urlState';
+import { useListPage } from '../lib/useListPage';
 
 const PAGE = 50;
 /** TYPES are the server's bounty_type values (model.Bounty*), in segment order. */
 export const TYPES = { '': 'ALL', fingerprint: 'FINGERPRINTS', ip_leak: 'IP LEAKS', artifact: 'ARTIFACTS' } as const;
 type BountyType = keyof typeof TYPES;
+const typeOf = (v: string): BountyType => (v in TYPES ? (v as BountyType) : '');
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v === undefined || v === null ? '' : JSON.stringify(v));
 
@@ -54,26 +53,15 @@ export function BountyInspector({ b, onClose }: { b: BountyRow | null; onClose: 
 }
 
 export default function Bounty() {
-  const url = useUrlState({ q: '', type: '', offset: '0' });
-  const q = url.get('q');
-  const type: BountyType = url.get('type') in TYPES ? (url.get('type') as BountyType) : '';
-  const offset = intParam(url.get('offset'), 0, 0, 1e9);
-  const [draft, setDraft] = useState(q);
-  const [page, setPage] = useState<Page<BountyRow> | null>(null);
-  const [error, setError] = useState('');
-  const [open, setOpen] = useState<BountyRow | null>(null);
-
-  useEffect(() => setDraft(q), [q]);
-  useEffect(() => {
-    let stale = false;
-    setError('');
-    api<Page<BountyRow>>('/bounty', { query: { limit: PAGE, offset, search: q, bounty_type: type } })
-      .then((p) => !stale && setPage(p))
-      .catch((e: unknown) => !stale && setError(errorText(e)));
-    return () => {
-      stale = true;
-    };
-  }, [q, type, offset]);
+  const list = useListPage<BountyRow>({
+    path: '/bounty',
+    limit: PAGE,
+    defaults: { q: '', type: '' },
+    query: (url) => ({ search: url.get('q'), bounty_type: typeOf(url.get('type')) }),
+  });
+  const q = list.get('q');
+  const type = typeOf(list.get('type'));
+  const { page } = list;
 
   const columns: Column<BountyRow>[] = [
     { key: 'ts', header: 'TIME', className: 'nowrap', render: (b) => fmtTime(b.timestamp) },
@@ -96,43 +84,21 @@ export default function Bounty() {
   return (
     <div className="page">
       <PageHeader title="BOUNTY VAULT" sub={page ? `${fmtNum(page.total)} BOUNTIES${type ? ` · ${TYPES[type]}` : ''}` : 'LOADING LOOT…'} />
-      <form
-        className="toolbar"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          url.set({ q: draft.trim() });
-        }}
-      >
-        <input className="input grow" data-page-search aria-label="Search bounties" placeholder="Search decky, attacker, payload…" value={draft} onChange={(e) => setDraft(e.target.value)} />
-        <button className="btn" type="submit">
-          SEARCH
-        </button>
-        <div className="seg-group" role="group" aria-label="Type">
-          {(Object.keys(TYPES) as BountyType[]).map((t) => (
-            <button key={t || 'all'} type="button" className={`seg${t === type ? ' active' : ''}`} aria-pressed={t === type} onClick={() => url.set({ type: t })}>
-              {TYPES[t]}
-            </button>
-          ))}
-        </div>
-      </form>
-      {error && <ErrorBox text={`FAILED TO LOAD BOUNTIES: ${error}`} />}
-      <Section
+      <SearchToolbar value={q} onSearch={(v) => list.set({ q: v })} label="Search bounties" placeholder="Search decky, attacker, payload…">
+        <Segments label="Type" options={TYPES} value={type} onChange={(t) => list.set({ type: t })} />
+      </SearchToolbar>
+      <ListSection
+        list={list}
         title={`${fmtNum(page?.total)} ITEMS CAPTURED`}
-        actions={page && <Pager total={page.total} limit={PAGE} offset={offset} onOffset={(o) => url.set({ offset: String(o) })} />}
-      >
-        <DataTable
-          columns={columns}
-          rows={page?.data ?? []}
-          rowKey={(b) => String(b.id)}
-          loading={page === null}
-          caption="Bounties"
-          onRowActivate={setOpen}
-          rowLabel={(b) => `Inspect bounty #${b.id}`}
-          empty={q || type ? { title: 'NO MATCHING BOUNTIES' } : { title: 'NO BOUNTIES YET', hint: 'fingerprints, IP leaks and artifacts land here' }}
-        />
-      </Section>
-      <BountyInspector b={open} onClose={() => setOpen(null)} />
+        errorPrefix="FAILED TO LOAD BOUNTIES"
+        columns={columns}
+        rowKey={(b) => String(b.id)}
+        caption="Bounties"
+        onRowActivate={list.select}
+        rowLabel={(b) => `Inspect bounty #${b.id}`}
+        empty={q || type ? { title: 'NO MATCHING BOUNTIES' } : { title: 'NO BOUNTIES YET', hint: 'fingerprints, IP leaks and artifacts land here' }}
+      />
+      <BountyInspector b={list.selected} onClose={() => list.select(null)} />
     </div>
   );
 }

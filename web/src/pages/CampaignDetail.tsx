@@ -2,10 +2,13 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { DataTable, Pager, type Column } from '../components/DataTable';
 import { ErrorBox } from '../components/EmptyState';
+import { ExportButtons } from '../components/ExportButtons';
 import { FingerprintGroups } from '../components/Fingerprints';
 import { PageHeader, Section } from '../components/PageHeader';
+import { useToast } from '../components/Toast';
 import { mitreURL, tacticName, tacticRank } from '../components/ttp/tactics';
 import { ApiError, api, errorText, type Page } from '../lib/api';
+import { downloadJSON } from '../lib/download';
 import { fmtAgo, fmtNum, fmtTime } from '../lib/format';
 import type { CampaignDetail as Detail, CampaignTechniqueRow, Identity } from '../lib/types';
 import { mentions, useCoalescedReload } from '../lib/useCoalescedReload';
@@ -60,6 +63,7 @@ export default function CampaignDetail() {
   const [ttps, setTtps] = useState<CampaignTechniqueRow[] | null>(null);
   const [ttpError, setTtpError] = useState('');
   const [reload, bump] = useCoalescedReload();
+  const toast = useToast();
 
   useEffect(() => {
     let stale = false;
@@ -120,6 +124,25 @@ export default function CampaignDetail() {
   if (!c) return <div className="loading">LOADING CAMPAIGN…</div>;
 
   const count = c.identity_count_live ?? c.identity_count;
+  // The ATT&CK Navigator layer of the campaign, offered as the identity
+  // page offers its own once there is something to colour.
+  const navigator =
+    ttps && ttps.length > 0 ? (
+      <button
+        type="button"
+        className="btn small ghost"
+        onClick={() => {
+          api<unknown>(`/ttp/export/navigator/campaign/${encodeURIComponent(c.uuid)}`)
+            .then((layer) => {
+              downloadJSON(`navigator-campaign-${c.uuid.slice(0, 8)}.json`, layer);
+              toast.push('NAVIGATOR LAYER DOWNLOADED');
+            })
+            .catch((e: unknown) => toast.push(`NAVIGATOR EXPORT FAILED: ${errorText(e)}`, 'alert'));
+        }}
+      >
+        NAVIGATOR ↓
+      </button>
+    ) : undefined;
   return (
     <div className="page campaign-detail">
       <Link to="/campaigns" className="btn ghost small back">
@@ -138,9 +161,10 @@ export default function CampaignDetail() {
             {c.confidence !== undefined && ` · CONFIDENCE ${c.confidence.toFixed(2)}`}
           </>
         }
+        actions={<ExportButtons base={`/campaigns/${encodeURIComponent(c.uuid)}`} filePrefix={`decnet-campaign-${c.uuid.slice(0, 8)}`} noun="campaign" />}
       />
 
-      <Section title={`TTPs OBSERVED${ttps ? ` (${ttps.length})` : ''}`} id="ttps">
+      <Section title={`TTPs OBSERVED${ttps ? ` (${ttps.length})` : ''}`} id="ttps" actions={navigator}>
         {ttpError ? (
           <ErrorBox text={`FAILED TO LOAD TTPs: ${ttpError}`} />
         ) : (

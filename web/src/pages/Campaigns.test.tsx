@@ -1,4 +1,4 @@
-import { act, screen } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { describe, expect, it, vi } from 'vitest';
@@ -31,7 +31,8 @@ describe('Campaigns', () => {
     expect(cells).toEqual(['3', '3', '4', '0.81']); // fingerprints, infra, identities, confidence
     expect(screen.getByText('60 CAMPAIGNS')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Next page' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/campaigns').at(-1)!.query.get('offset')).toBe('50'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/campaigns').at(-1)!.query.get('offset')).toBe('50'));
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Campaigns' })).not.toHaveAttribute('aria-busy'));
     screen.getByRole('row', { name: 'Open campaign camp-aaaabbb' }).focus();
     await user.keyboard('{Enter}');
     expect(await screen.findByText('campaign page')).toBeInTheDocument();
@@ -43,11 +44,12 @@ describe('Campaigns', () => {
     fetchMock.on('POST', '/auth/sse-ticket', { ticket: 'tk', expires_in: 60 });
     renderAt(<Campaigns />, '/campaigns');
     await screen.findByText('camp-aaaabbb…');
-    await vi.waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/campaigns/events?ticket=tk'));
+    await waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/campaigns/events?ticket=tk'));
     const before = fetchMock.calls('GET', '/campaigns').length;
     act(() => FakeEventSource.latest().emit('identity.assigned', { payload: { campaign_uuid: 'x' } }));
     await act(() => vi.advanceTimersByTimeAsync(2000));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/campaigns').length).toBeGreaterThan(before));
+    await waitFor(() => expect(fetchMock.calls('GET', '/campaigns').length).toBeGreaterThan(before));
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Campaigns' })).not.toHaveAttribute('aria-busy'));
     vi.useRealTimers();
   });
 

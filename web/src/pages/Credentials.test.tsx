@@ -1,6 +1,6 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchMock } from '../test/fetchMock';
 import { renderAt } from '../test/render';
 import Credentials from './Credentials';
@@ -31,11 +31,12 @@ describe('Credentials', () => {
     expect(Object.fromEntries(fetchMock.calls('GET', '/credentials')[0]!.query)).toEqual({ limit: '50', offset: '0', service: 'ssh' });
     expect(await screen.findByRole('option', { name: 'FTP' })).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Next page' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/credentials').at(-1)!.query.get('offset')).toBe('50'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/credentials').at(-1)!.query.get('offset')).toBe('50'));
     await user.type(screen.getByRole('textbox', { name: 'Search credentials' }), 'root{Enter}');
-    await vi.waitFor(() => expect(Object.fromEntries(fetchMock.calls('GET', '/credentials').at(-1)!.query)).toEqual({ limit: '50', offset: '0', service: 'ssh', search: 'root' }));
+    await waitFor(() => expect(Object.fromEntries(fetchMock.calls('GET', '/credentials').at(-1)!.query)).toEqual({ limit: '50', offset: '0', service: 'ssh', search: 'root' }));
     await user.selectOptions(screen.getByRole('combobox', { name: 'Service' }), '');
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/credentials').at(-1)!.query.get('service')).toBeNull());
+    await waitFor(() => expect(fetchMock.calls('GET', '/credentials').at(-1)!.query.get('service')).toBeNull());
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Credentials' })).not.toHaveAttribute('aria-busy'));
   });
 
   it('opens the credential inspector with every field on click and on Enter, and restores focus on Escape', async () => {
@@ -78,7 +79,8 @@ describe('Credentials', () => {
     expect(Object.fromEntries(fetchMock.calls('GET', '/credential-reuse')[0]!.query)).toEqual({ limit: '25', offset: '0', min_target_count: '2' });
     expect(row).toHaveTextContent('×2');
     await user.selectOptions(screen.getByRole('combobox', { name: 'MIN TARGETS' }), '3');
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/credential-reuse').at(-1)!.query.get('min_target_count')).toBe('3'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/credential-reuse').at(-1)!.query.get('min_target_count')).toBe('3'));
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Credential reuse' })).not.toHaveAttribute('aria-busy'));
 
     const again = await screen.findByRole('row', { name: 'Inspect reuse admin on 2 targets' });
     again.focus();
@@ -87,7 +89,7 @@ describe('Credentials', () => {
     expect(within(dialog).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['d1:ssh', 'd2:telnet', 'att-0001']);
     expect(within(dialog).getByRole('link', { name: 'att-0001' })).toHaveAttribute('href', '/attackers/att-0001-uuid');
     expect(within(dialog).getByText(/admin123/)).toBeInTheDocument();
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/credential-reuse/reuse-1234567890')).toHaveLength(1));
+    await waitFor(() => expect(fetchMock.calls('GET', '/credential-reuse/reuse-1234567890')).toHaveLength(1));
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(again).toHaveFocus();

@@ -1,19 +1,22 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { DataTable, Pager, type Column } from '../components/DataTable';
+import type { Column } from '../components/DataTable';
 import { Drawer, KV } from '../components/Drawer';
 import { ErrorBox } from '../components/EmptyState';
 import { HashRow } from '../components/HashRow';
-import { PageHeader, Section } from '../components/PageHeader';
-import { api, errorText, type Page } from '../lib/api';
+import { ListSection, SearchToolbar, Segments, ServiceSelect } from '../components/ListPage';
+import { PageHeader } from '../components/PageHeader';
+import { api, errorText } from '../lib/api';
 import { fmtNum, fmtTime } from '../lib/format';
-import type { Credential, CredentialReuse, Decky } from '../lib/types';
-import { intParam, useUrlState } from '../lib/urlState';
+import type { Credential, CredentialReuse } from '../lib/types';
+import { useFleetServices, useListPage } from '../lib/useListPage';
+import { useUrlState } from '../lib/urlState';
 
 const PAGE = 50;
 const REUSE_PAGE = 25;
 export const MIN_TARGETS = ['2', '3', '4', '5', '10'];
-type Tab = 'creds' | 'reuse';
+const TABS = { creds: 'CREDS', reuse: 'REUSE' } as const;
+type Tab = keyof typeof TABS;
 
 function AttackerLink({ ip, uuid }: { ip: string; uuid?: string }) {
   return (
@@ -168,33 +171,16 @@ export function ReuseInspector({ row, onClose }: { row: CredentialReuse | null; 
   );
 }
 
-function CredsTab({ url }: { url: ReturnType<typeof useUrlState> }) {
-  const q = url.get('q');
-  const service = url.get('service');
-  const offset = intParam(url.get('offset'), 0, 0, 1e9);
-  const [draft, setDraft] = useState(q);
-  const [page, setPage] = useState<Page<Credential> | null>(null);
-  const [services, setServices] = useState<string[]>([]);
-  const [error, setError] = useState('');
-  const [open, setOpen] = useState<Credential | null>(null);
-
-  useEffect(() => setDraft(q), [q]);
-  useEffect(() => {
-    // The service filter offers what the fleet exposes (web.md §8.10).
-    api<Decky[]>('/deckies')
-      .then((ds) => setServices([...new Set(ds.flatMap((d) => d.services ?? []))].sort()))
-      .catch(() => setServices([]));
-  }, []);
-  useEffect(() => {
-    let stale = false;
-    setError('');
-    api<Page<Credential>>('/credentials', { query: { limit: PAGE, offset, search: q, service } })
-      .then((p) => !stale && setPage(p))
-      .catch((e: unknown) => !stale && setError(errorText(e)));
-    return () => {
-      stale = true;
-    };
-  }, [q, service, offset]);
+function CredsTab() {
+  const services = useFleetServices();
+  const list = useListPage<Credential>({
+    path: '/credentials',
+    limit: PAGE,
+    defaults: { q: '', service: '' },
+    query: (url) => ({ search: url.get('q'), service: url.get('service') }),
+  });
+  const q = list.get('q');
+  const service = list.get('service');
 
   const columns: Column<Credential>[] = [
     { key: 'last', header: 'LAST SEEN', className: 'nowrap', render: (c) => fmtTime(c.last_seen) },
@@ -209,65 +195,35 @@ function CredsTab({ url }: { url: ReturnType<typeof useUrlState> }) {
 
   return (
     <>
-      <form
-        className="toolbar"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          url.set({ q: draft.trim() });
-        }}
-      >
-        <input className="input grow" data-page-search aria-label="Search credentials" placeholder="Filter by IP, decky, principal, secret…" value={draft} onChange={(e) => setDraft(e.target.value)} />
-        <button className="btn" type="submit">
-          SEARCH
-        </button>
-        <select className="input" aria-label="Service" value={service} onChange={(e) => url.set({ service: e.target.value })}>
-          <option value="">ALL SERVICES</option>
-          {[...new Set([...services, ...(service ? [service] : [])])].map((s) => (
-            <option key={s} value={s}>
-              {s.toUpperCase()}
-            </option>
-          ))}
-        </select>
-      </form>
-      {error && <ErrorBox text={`FAILED TO LOAD CREDENTIALS: ${error}`} />}
-      <Section
-        title={`${fmtNum(page?.total)} CREDENTIALS CAPTURED`}
-        actions={page && <Pager total={page.total} limit={PAGE} offset={offset} onOffset={(o) => url.set({ offset: String(o) })} />}
-      >
-        <DataTable
-          columns={columns}
-          rows={page?.data ?? []}
-          rowKey={(c) => String(c.id)}
-          loading={page === null}
-          caption="Credentials"
-          onRowActivate={setOpen}
-          rowLabel={(c) => `Inspect credential #${c.id}`}
-          empty={q || service ? { title: 'NO MATCHING CREDENTIALS' } : { title: 'NO CREDENTIALS YET', hint: 'captured auth attempts will land here' }}
-        />
-      </Section>
-      <CredentialInspector c={open} onClose={() => setOpen(null)} />
+      <SearchToolbar value={q} onSearch={(v) => list.set({ q: v })} label="Search credentials" placeholder="Filter by IP, decky, principal, secret…">
+        <ServiceSelect services={services} value={service} onChange={(s) => list.set({ service: s })} />
+      </SearchToolbar>
+      <ListSection
+        list={list}
+        title={`${fmtNum(list.page?.total)} CREDENTIALS CAPTURED`}
+        errorPrefix="FAILED TO LOAD CREDENTIALS"
+        columns={columns}
+        rowKey={(c) => String(c.id)}
+        caption="Credentials"
+        onRowActivate={list.select}
+        rowLabel={(c) => `Inspect credential #${c.id}`}
+        empty={q || service ? { title: 'NO MATCHING CREDENTIALS' } : { title: 'NO CREDENTIALS YET', hint: 'captured auth attempts will land here' }}
+      />
+      <CredentialInspector c={list.selected} onClose={() => list.select(null)} />
     </>
   );
 }
 
-function ReuseTab({ url }: { url: ReturnType<typeof useUrlState> }) {
-  const min = MIN_TARGETS.includes(url.get('min_target_count')) ? url.get('min_target_count') : '2';
-  const offset = intParam(url.get('offset'), 0, 0, 1e9);
-  const [page, setPage] = useState<Page<CredentialReuse> | null>(null);
-  const [error, setError] = useState('');
-  const [open, setOpen] = useState<CredentialReuse | null>(null);
+const minOf = (v: string): string => (MIN_TARGETS.includes(v) ? v : '2');
 
-  useEffect(() => {
-    let stale = false;
-    setError('');
-    api<Page<CredentialReuse>>('/credential-reuse', { query: { limit: REUSE_PAGE, offset, min_target_count: min } })
-      .then((p) => !stale && setPage(p))
-      .catch((e: unknown) => !stale && setError(errorText(e)));
-    return () => {
-      stale = true;
-    };
-  }, [min, offset]);
+function ReuseTab() {
+  const list = useListPage<CredentialReuse>({
+    path: '/credential-reuse',
+    limit: REUSE_PAGE,
+    defaults: { min_target_count: '2' },
+    query: (url) => ({ min_target_count: minOf(url.get('min_target_count')) }),
+  });
+  const min = minOf(list.get('min_target_count'));
 
   const columns: Column<CredentialReuse>[] = [
     { key: 'last', header: 'LAST SEEN', className: 'nowrap', render: (r) => fmtTime(r.last_seen) },
@@ -285,7 +241,7 @@ function ReuseTab({ url }: { url: ReturnType<typeof useUrlState> }) {
         <label className="dim" htmlFor="min-targets">
           MIN TARGETS
         </label>
-        <select id="min-targets" className="input" value={min} onChange={(e) => url.set({ min_target_count: e.target.value })}>
+        <select id="min-targets" className="input" value={min} onChange={(e) => list.set({ min_target_count: e.target.value })}>
           {MIN_TARGETS.map((m) => (
             <option key={m} value={m}>
               ≥ {m}
@@ -293,29 +249,24 @@ function ReuseTab({ url }: { url: ReturnType<typeof useUrlState> }) {
           ))}
         </select>
       </div>
-      {error && <ErrorBox text={`FAILED TO LOAD REUSE FINDINGS: ${error}`} />}
-      <Section
-        title={`${fmtNum(page?.total)} REUSE FINDINGS`}
-        actions={page && <Pager total={page.total} limit={REUSE_PAGE} offset={offset} onOffset={(o) => url.set({ offset: String(o) })} />}
-      >
-        <DataTable
-          columns={columns}
-          rows={page?.data ?? []}
-          rowKey={(r) => r.id}
-          loading={page === null}
-          caption="Credential reuse"
-          onRowActivate={setOpen}
-          rowLabel={(r) => `Inspect reuse ${r.principal || r.id.slice(0, 8)} on ${r.target_count} targets`}
-          empty={{ title: 'NO REUSE FINDINGS YET', hint: `a credential captured on ≥${min} targets will land here` }}
-        />
-      </Section>
-      <ReuseInspector row={open} onClose={() => setOpen(null)} />
+      <ListSection
+        list={list}
+        title={`${fmtNum(list.page?.total)} REUSE FINDINGS`}
+        errorPrefix="FAILED TO LOAD REUSE FINDINGS"
+        columns={columns}
+        rowKey={(r) => r.id}
+        caption="Credential reuse"
+        onRowActivate={list.select}
+        rowLabel={(r) => `Inspect reuse ${r.principal || r.id.slice(0, 8)} on ${r.target_count} targets`}
+        empty={{ title: 'NO REUSE FINDINGS YET', hint: `a credential captured on ≥${min} targets will land here` }}
+      />
+      <ReuseInspector row={list.selected} onClose={() => list.select(null)} />
     </>
   );
 }
 
 export default function Credentials() {
-  const url = useUrlState({ tab: 'creds', q: '', service: '', min_target_count: '2', offset: '0' });
+  const url = useUrlState({ tab: 'creds' });
   const tab: Tab = url.get('tab') === 'reuse' ? 'reuse' : 'creds';
   return (
     <div className="page">
@@ -323,23 +274,16 @@ export default function Credentials() {
         title="CREDENTIAL VAULT"
         sub={tab === 'creds' ? 'CAPTURED AUTH ATTEMPTS' : 'SECRETS SEEN ON SEVERAL TARGETS'}
         actions={
-          <div className="seg-group" role="group" aria-label="View">
-            {(['creds', 'reuse'] as Tab[]).map((t) => (
-              <button
-                key={t}
-                type="button"
-                className={`seg${t === tab ? ' active' : ''}`}
-                aria-pressed={t === tab}
-                // Each tab has its own filters: switching drops the other's.
-                onClick={() => url.set({ tab: t, q: undefined, service: undefined, min_target_count: undefined })}
-              >
-                {t === 'creds' ? 'CREDS' : 'REUSE'}
-              </button>
-            ))}
-          </div>
+          <Segments
+            label="View"
+            options={TABS}
+            value={tab}
+            // Each tab has its own filters: switching drops the other's.
+            onChange={(t) => url.set({ tab: t, q: undefined, service: undefined, min_target_count: undefined })}
+          />
         }
       />
-      {tab === 'creds' ? <CredsTab url={url} /> : <ReuseTab url={url} />}
+      {tab === 'creds' ? <CredsTab /> : <ReuseTab />}
     </div>
   );
 }

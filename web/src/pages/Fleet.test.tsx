@@ -1,4 +1,4 @@
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchMock, reply } from '../test/fetchMock';
@@ -43,11 +43,16 @@ describe('Fleet', () => {
     mock();
     renderAt(<Fleet />, '/fleet');
     await screen.findByRole('row', { name: 'Inspect decky decky-01' });
+    expect(await screen.findByRole('button', { name: '+ DEPLOY DECKIES' })).toBeInTheDocument();
     expect(fetchMock.calls('GET', '/deckies')).toHaveLength(1);
+    // The next poll finds decky-02 recovered (later routes win).
+    fetchMock.on('GET', '/deckies', [d1, { ...d2, state: 'running', serving: true, last_error: undefined }]);
     await act(async () => {
       await vi.advanceTimersByTimeAsync(POLL_MS);
     });
     expect(fetchMock.calls('GET', '/deckies')).toHaveLength(2);
+    expect(await screen.findByText(/2 DECKIES · 2 RUNNING · 0 FAILED/)).toBeInTheDocument();
+    expect(within(screen.getByRole('row', { name: 'Inspect decky decky-02' })).getByText('RUNNING')).toHaveClass('matrix');
   });
 
   it('opens the decky drawer with services and config, and restores focus on close', async () => {
@@ -84,13 +89,16 @@ describe('Fleet', () => {
 
     await user.type(within(dialog).getByLabelText('MUTATE EVERY'), '45m');
     await user.click(within(dialog).getByRole('button', { name: 'SET INTERVAL' }));
-    await vi.waitFor(() => expect(fetchMock.calls('PUT', '/deckies/decky-01/mutate-interval')[0]?.body).toEqual({ mutate_interval: '45m' }));
+    expect(await screen.findByText('MUTATE INTERVAL · 45m')).toBeInTheDocument();
+    expect(fetchMock.calls('PUT', '/deckies/decky-01/mutate-interval')[0]?.body).toEqual({ mutate_interval: '45m' });
 
     await user.type(within(dialog).getByLabelText('Service name'), 'ftp');
     await user.type(within(dialog).getByLabelText('new service config key 1'), 'banner');
     await user.type(within(dialog).getByLabelText('new service config value 1'), 'vsftpd');
     await user.click(within(dialog).getByRole('button', { name: 'ADD SERVICE' }));
-    await vi.waitFor(() => expect(fetchMock.calls('POST', '/deckies/decky-01/services')[0]?.body).toEqual({ name: 'ftp', config: { banner: 'vsftpd' } }));
+    expect(await screen.findByText('SERVICE ADDED · FTP')).toBeInTheDocument();
+    expect(fetchMock.calls('POST', '/deckies/decky-01/services')[0]?.body).toEqual({ name: 'ftp', config: { banner: 'vsftpd' } });
+    expect(within(dialog).getByLabelText('Service name')).toHaveValue('');
 
     const ssh = within(dialog).getByRole('group', { name: 'Service ssh' });
     await user.click(within(ssh).getByRole('button', { name: 'EDIT CONFIG' }));
@@ -98,20 +106,27 @@ describe('Fleet', () => {
     await user.clear(val);
     await user.type(val, 'SSH-2.0-x');
     await user.click(within(ssh).getByRole('button', { name: 'SAVE CONFIG' }));
-    await vi.waitFor(() => expect(fetchMock.calls('PUT', '/deckies/decky-01/services/ssh/config')[0]?.body).toEqual({ config: { banner: 'SSH-2.0-x' } }));
+    expect(await screen.findByText('CONFIG SAVED · SSH')).toBeInTheDocument();
+    expect(fetchMock.calls('PUT', '/deckies/decky-01/services/ssh/config')[0]?.body).toEqual({ config: { banner: 'SSH-2.0-x' } });
+    await waitFor(() => expect(within(ssh).queryByRole('button', { name: 'SAVE CONFIG' })).toBeNull());
 
     const remove = within(dialog).getByRole('button', { name: 'Remove http' });
     await user.click(remove);
     expect(fetchMock.calls('DELETE', '/deckies/decky-01/services/http')).toHaveLength(0);
     await user.click(within(dialog).getByRole('button', { name: 'Confirm Remove http' }));
-    await vi.waitFor(() => expect(fetchMock.calls('DELETE', '/deckies/decky-01/services/http')).toHaveLength(1));
+    expect(await screen.findByText('SERVICE REMOVED · HTTP')).toBeInTheDocument();
+    expect(fetchMock.calls('DELETE', '/deckies/decky-01/services/http')).toHaveLength(1);
 
     await user.click(within(dialog).getByRole('button', { name: 'TEAR DOWN' }));
     expect(fetchMock.calls('DELETE', '/deckies/decky-01')).toHaveLength(0);
+    // After the tear down the fleet reloads without decky-01 (later routes win).
+    fetchMock.on('GET', '/deckies', [d2]);
     await user.click(within(dialog).getByRole('button', { name: /CONFIRM TEAR DOWN\?/ }));
     expect(await screen.findByText('TORN DOWN · DECKY-01')).toBeInTheDocument();
     expect(fetchMock.calls('DELETE', '/deckies/decky-01')).toHaveLength(1);
     expect(screen.queryByRole('dialog')).toBeNull();
+    await waitFor(() => expect(screen.queryByRole('row', { name: 'Inspect decky decky-01' })).toBeNull());
+    expect(screen.getByText(/1 DECKIES · 0 RUNNING · 1 FAILED/)).toBeInTheDocument();
   });
 
   it('shows the API error detail in a toast', async () => {
@@ -148,14 +163,17 @@ describe('Fleet', () => {
     await user.click(within(dialog).getByRole('checkbox'));
     await user.click(within(dialog).getByRole('button', { name: 'DEPLOY · REPLACE FLEET' }));
     expect(fetchMock.calls('POST', '/deckies/deploy')).toHaveLength(0);
+    // Once deployed, the fleet reloads with the new decky (later routes win).
+    fetchMock.on('GET', '/deckies', [d1, d2, { ...d1, name: 'decky-03', ip: '10.0.0.13', services: ['ssh'], service_status: [] }]);
     await user.click(within(dialog).getByRole('button', { name: /CONFIRM DEPLOY · REPLACE FLEET\?/ }));
-    await vi.waitFor(() => expect(fetchMock.calls('POST', '/deckies/deploy')[0]?.body).toEqual({ ini_content: '[decky-03]\nservices=ssh', replace_fleet: true }));
     const progress = await within(dialog).findByRole('list', { name: 'Deploy progress' });
+    expect(fetchMock.calls('POST', '/deckies/deploy')[0]?.body).toEqual({ ini_content: '[decky-03]\nservices=ssh', replace_fleet: true });
     expect(await within(progress).findByText('SUCCEEDED')).toHaveClass('matrix');
     expect(within(progress).getByText('FAILED')).toHaveClass('alert');
     expect(progress).toHaveTextContent('address in use');
     expect(fetchMock.calls('GET', '/deckies/lifecycle')[0]!.query.getAll('ids')).toEqual(['l1', 'l2']);
     expect(await screen.findByText('DEPLOY · 1 FAILED')).toBeInTheDocument();
+    expect(await screen.findByRole('row', { name: 'Inspect decky decky-03' })).toBeInTheDocument();
     await user.click(within(dialog).getByRole('button', { name: 'DONE' }));
     expect(screen.queryByRole('dialog')).toBeNull();
   });
@@ -176,8 +194,9 @@ describe('Fleet', () => {
     mock('viewer');
     renderAt(<Fleet />, '/fleet');
     await user.click(await screen.findByRole('row', { name: 'Inspect decky decky-01' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/config')).toHaveLength(1));
     const dialog = screen.getByRole('dialog', { name: 'DECKY · decky-01' });
+    expect(await within(dialog).findByText('GLOBAL (30m)')).toBeInTheDocument();
+    expect(fetchMock.calls('GET', '/config')).toHaveLength(1);
     expect(within(dialog).getByText('SSH-2.0-OpenSSH_9.2')).toBeInTheDocument();
     for (const name of ['MUTATE NOW', 'TEAR DOWN', 'EDIT CONFIG', 'ADD SERVICE', 'SET INTERVAL']) expect(within(dialog).queryByRole('button', { name })).toBeNull();
     expect(screen.queryByRole('button', { name: '+ DEPLOY DECKIES' })).toBeNull();

@@ -265,14 +265,14 @@ export function DeckyInspector({ d, admin, globalInterval, onClose, reload }: { 
               />
             </div>
           )}
-          {admin && <IntervalForm key={d.name} d={d} globalInterval={globalInterval} act={act} />}
+          {admin && <IntervalForm key={`interval/${d.name}`} d={d} globalInterval={globalInterval} act={act} />}
           <div>
             <div className="type-label">SERVICES ({(d.services ?? []).length})</div>
             {(d.services ?? []).map((svc) => (
               <ServiceBlock key={`${d.name}/${svc}`} d={d} svc={svc} admin={admin} act={act} />
             ))}
           </div>
-          {admin && <AddService key={d.name} d={d} act={act} />}
+          {admin && <AddService key={`add/${d.name}`} d={d} act={act} />}
         </>
       )}
     </Drawer>

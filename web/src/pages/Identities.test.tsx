@@ -1,4 +1,4 @@
-import { act, screen } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { describe, expect, it, vi } from 'vitest';
@@ -38,7 +38,8 @@ describe('Identities', () => {
     expect(screen.getByText('PAGE 2 OF 3')).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Next page' }));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/identities').at(-1)!.query.get('offset')).toBe('100'));
+    await waitFor(() => expect(fetchMock.calls('GET', '/identities').at(-1)!.query.get('offset')).toBe('100'));
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Identities' })).not.toHaveAttribute('aria-busy'));
 
     screen.getByRole('row', { name: 'Open identity id-012345678' }).focus();
     await user.keyboard('{Enter}');
@@ -60,11 +61,12 @@ describe('Identities', () => {
     fetchMock.on('POST', '/auth/sse-ticket', { ticket: 'tk', expires_in: 60 });
     renderAt(<Identities />, '/identities');
     await screen.findByText('id-012345678…');
-    await vi.waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/identities/events?ticket=tk'));
+    await waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/identities/events?ticket=tk'));
     const before = fetchMock.calls('GET', '/identities').length;
     act(() => FakeEventSource.latest().emit('merged', { topic: 'identity.merged', payload: { winner_uuid: 'x', loser_uuid: 'y' } }));
     await act(() => vi.advanceTimersByTimeAsync(2000));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/identities').length).toBeGreaterThan(before));
+    await waitFor(() => expect(fetchMock.calls('GET', '/identities').length).toBeGreaterThan(before));
+    await waitFor(() => expect(screen.getByRole('table', { name: 'Identities' })).not.toHaveAttribute('aria-busy'));
     vi.useRealTimers();
   });
 

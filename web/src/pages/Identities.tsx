@@ -1,14 +1,10 @@
-import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { DataTable, Pager, type Column } from '../components/DataTable';
-import { ErrorBox } from '../components/EmptyState';
-import { PageHeader, Section } from '../components/PageHeader';
-import { api, errorText, type Page } from '../lib/api';
+import type { Column } from '../components/DataTable';
+import { ListSection } from '../components/ListPage';
+import { PageHeader } from '../components/PageHeader';
 import { fmtAgo, fmtNum, fmtTime } from '../lib/format';
 import type { Identity } from '../lib/types';
-import { useCoalescedReload } from '../lib/useCoalescedReload';
-import { intParam, useUrlState } from '../lib/urlState';
-import { useStream } from '../lib/useStream';
+import { useListPage } from '../lib/useListPage';
 
 const PAGE = 50;
 /** IDENTITY_EVENTS are the identity-stream notifications that change the list. */
@@ -20,84 +16,93 @@ function CountChip({ n, label }: { n: number; label: string }) {
   return <span className={`chip${n > 0 ? ' violet' : ' scan-only'}`}>{`${n} ${label}`}</span>;
 }
 
-export default function Identities() {
-  const url = useUrlState({ offset: '0' });
-  const navigate = useNavigate();
-  const offset = intParam(url.get('offset'), 0, 0, 1e9);
-  const [page, setPage] = useState<Page<Identity> | null>(null);
-  const [error, setError] = useState('');
-  const [reload, bump] = useCoalescedReload();
+/** CountChips is a pair of CountChips: [count, label] each. */
+function CountChips({ a, b }: { a: [number, string]; b: [number, string] }) {
+  return (
+    <span className="chips">
+      <CountChip n={a[0]} label={a[1]} /> <CountChip n={b[0]} label={b[1]} />
+    </span>
+  );
+}
 
-  useEffect(() => {
-    let stale = false;
-    api<Page<Identity>>('/identities', { query: { limit: PAGE, offset } })
-      .then((p) => {
-        if (stale) return;
-        setPage(p);
-        setError('');
-      })
-      .catch((e: unknown) => !stale && setError(errorText(e)));
-    return () => {
-      stale = true;
-    };
-  }, [offset, reload]);
+/** Cluster is what identities and campaigns share: a UUID and a time span. */
+type Cluster = { uuid: string; first_seen_at: string; last_seen_at: string };
 
-  // Any clustering notification may reorder or change the page: refetch it.
-  useStream({ path: '/identities/events', events: Object.fromEntries(IDENTITY_EVENTS.map((e) => [e, bump])) });
-
-  const columns: Column<Identity>[] = [
-    { key: 'uuid', header: 'UUID', className: 'matrix nowrap', render: (i) => <span title={i.uuid}>{i.uuid.slice(0, 12)}…</span> },
-    { key: 'first', header: 'FIRST SEEN', className: 'nowrap dim', render: (i) => fmtTime(i.first_seen_at) },
-    { key: 'last', header: 'LAST SEEN', className: 'nowrap', render: (i) => <span title={fmtTime(i.last_seen_at)}>{fmtAgo(i.last_seen_at)}</span> },
-    {
-      key: 'fp',
-      header: 'JA3 / HASSH',
-      render: (i) => (
-        <span className="chips">
-          <CountChip n={len(i.ja3_hashes)} label="JA3" /> <CountChip n={len(i.hassh_hashes)} label="HASSH" />
-        </span>
-      ),
-    },
-    {
-      key: 'infra',
-      header: 'PAYLOADS / C2',
-      render: (i) => (
-        <span className="chips">
-          <CountChip n={len(i.payload_simhashes)} label="PAYLOAD" /> <CountChip n={len(i.c2_endpoints)} label="C2" />
-        </span>
-      ),
-    },
-    { key: 'obs', header: 'OBS', className: 'num', render: (i) => fmtNum(i.observation_count) },
-    {
-      key: 'campaign',
-      header: 'CAMPAIGN',
-      render: (i) =>
-        i.campaign_uuid ? (
-          <Link to={`/campaigns/${i.campaign_uuid}`} className="chip violet" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
-            CAMPAIGN · {i.campaign_uuid.slice(0, 8)}
-          </Link>
-        ) : (
-          <span className="dim">—</span>
-        ),
-    },
+/** clusterColumns lead the identity and campaign lists: the short UUID, first and last seen. */
+export function clusterColumns<T extends Cluster>(): Column<T>[] {
+  return [
+    { key: 'uuid', header: 'UUID', className: 'matrix nowrap', render: (r) => <span title={r.uuid}>{r.uuid.slice(0, 12)}…</span> },
+    { key: 'first', header: 'FIRST SEEN', className: 'nowrap dim', render: (r) => fmtTime(r.first_seen_at) },
+    { key: 'last', header: 'LAST SEEN', className: 'nowrap', render: (r) => <span title={fmtTime(r.last_seen_at)}>{fmtAgo(r.last_seen_at)}</span> },
   ];
+}
 
+/**
+ * ClusterList is the identity and campaign list page: the paged, live list of
+ * one kind of cluster (/{plural}, refetched on /{plural}/events), each row
+ * opening its page by UUID.
+ */
+export function ClusterList<T extends Cluster>(props: {
+  noun: string;
+  plural: string;
+  title: string;
+  loadingSub: string;
+  events: readonly string[];
+  columns: Column<T>[];
+  empty: { title: string; hint?: string };
+}) {
+  const { noun, plural, events } = props;
+  const PLURAL = plural.toUpperCase();
+  // Any notification of the stream may reorder or change the page: refetch it.
+  const list = useListPage<T>({ path: `/${plural}`, limit: PAGE, live: { path: `/${plural}/events`, events } });
+  const navigate = useNavigate();
   return (
     <div className="page">
-      <PageHeader title="IDENTITY RESOLUTION" sub={page ? `${fmtNum(page.total)} IDENTITIES` : 'CORRELATING FINGERPRINTS…'} />
-      {error && <ErrorBox text={`FAILED TO LOAD IDENTITIES: ${error}`} />}
-      <Section title="IDENTITIES" actions={page && <Pager total={page.total} limit={PAGE} offset={offset} onOffset={(o) => url.set({ offset: String(o) })} />}>
-        <DataTable
-          columns={columns}
-          rows={page?.data ?? []}
-          rowKey={(i) => i.uuid}
-          loading={page === null}
-          caption="Identities"
-          onRowActivate={(i) => navigate(`/identities/${i.uuid}`)}
-          rowLabel={(i) => `Open identity ${i.uuid.slice(0, 12)}`}
-          empty={{ title: 'NO IDENTITIES RESOLVED YET', hint: 'attackers sharing fingerprints are clustered into identities here' }}
-        />
-      </Section>
+      <PageHeader title={props.title} sub={list.page ? `${fmtNum(list.page.total)} ${PLURAL}` : props.loadingSub} />
+      <ListSection
+        list={list}
+        title={PLURAL}
+        errorPrefix={`FAILED TO LOAD ${PLURAL}`}
+        columns={props.columns}
+        rowKey={(r) => r.uuid}
+        caption={plural.charAt(0).toUpperCase() + plural.slice(1)}
+        onRowActivate={(r) => navigate(`/${plural}/${r.uuid}`)}
+        rowLabel={(r) => `Open ${noun} ${r.uuid.slice(0, 12)}`}
+        empty={props.empty}
+      />
     </div>
+  );
+}
+
+const columns: Column<Identity>[] = [
+  ...clusterColumns<Identity>(),
+  { key: 'fp', header: 'JA3 / HASSH', render: (i) => <CountChips a={[len(i.ja3_hashes), 'JA3']} b={[len(i.hassh_hashes), 'HASSH']} /> },
+  { key: 'infra', header: 'PAYLOADS / C2', render: (i) => <CountChips a={[len(i.payload_simhashes), 'PAYLOAD']} b={[len(i.c2_endpoints), 'C2']} /> },
+  { key: 'obs', header: 'OBS', className: 'num', render: (i) => fmtNum(i.observation_count) },
+  {
+    key: 'campaign',
+    header: 'CAMPAIGN',
+    render: (i) =>
+      i.campaign_uuid ? (
+        <Link to={`/campaigns/${i.campaign_uuid}`} className="chip violet" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+          CAMPAIGN · {i.campaign_uuid.slice(0, 8)}
+        </Link>
+      ) : (
+        <span className="dim">—</span>
+      ),
+  },
+];
+
+export default function Identities() {
+  return (
+    <ClusterList<Identity>
+      noun="identity"
+      plural="identities"
+      title="IDENTITY RESOLUTION"
+      loadingSub="CORRELATING FINGERPRINTS…"
+      events={IDENTITY_EVENTS}
+      columns={columns}
+      empty={{ title: 'NO IDENTITIES RESOLVED YET', hint: 'attackers sharing fingerprints are clustered into identities here' }}
+    />
   );
 }

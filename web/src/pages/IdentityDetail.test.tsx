@@ -1,4 +1,4 @@
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route, Routes } from 'react-router-dom';
 import { describe, expect, it, vi } from 'vitest';
@@ -58,6 +58,8 @@ describe('IdentityDetail', () => {
     fetchMock.on('GET', `/ttp/tags/by-identity/${U}/T1110`, [
       { uuid: 't1', source_kind: 'credential', source_id: '9', identity_uuid: U, tactic: 'TA0006', technique_id: 'T1110', confidence: 0.7, rule_id: 'R0007', rule_version: 1, created_at: '2026-11-26T10:01:00Z', evidence: { user: 'root' } },
     ]);
+    // The inspector also lists the ATT&CK groups known to use the technique.
+    fetchMock.on('GET', '/ttp/techniques/T1110/groups', []);
     renderAt(routes(), `/identities/${U}`);
     const bar = await screen.findByRole('button', { name: /Inspect T1110/ });
     await user.click(bar);
@@ -81,9 +83,39 @@ describe('IdentityDetail', () => {
     });
     renderAt(routes(), `/identities/${U}`);
     await user.click(await screen.findByRole('button', { name: 'NAVIGATOR ↓' }));
-    await vi.waitFor(() => expect(clicks).toEqual(['navigator-identity-id-01234.json']));
+    await waitFor(() => expect(clicks).toEqual(['navigator-identity-id-01234.json']));
     const blob = blobs[0]!;
     expect(JSON.parse(await blob.text())).toEqual({ name: 'layer', techniques: [{ techniqueID: 'T1110' }] });
+    spy.mockRestore();
+  });
+
+  it('downloads the STIX bundle and MISP event of the identity with the bearer token', async () => {
+    const user = userEvent.setup();
+    mockAPI();
+    fetchMock.on('GET', `/identities/${U}/export/stix`, { type: 'bundle', objects: [{ type: 'intrusion-set' }] });
+    // Later routes win: the first MISP download fails, the next succeeds.
+    fetchMock.on('GET', `/identities/${U}/export/misp`, { Event: { info: 'identity' } });
+    fetchMock.on('GET', `/identities/${U}/export/misp`, reply(500, { detail: 'store unavailable' }), 1);
+    const blobs: Blob[] = [];
+    Object.assign(URL, { createObjectURL: (b: Blob) => (blobs.push(b), 'blob:x'), revokeObjectURL: () => undefined });
+    const saved: string[] = [];
+    const spy = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    });
+    renderAt(routes(), `/identities/${U}`);
+    await user.click(await screen.findByRole('button', { name: 'STIX' }));
+    await waitFor(() => expect(saved).toEqual(['decnet-identity-id-01234.stix.json']));
+    expect(JSON.parse(await blobs[0]!.text())).toEqual({ type: 'bundle', objects: [{ type: 'intrusion-set' }] });
+    expect(fetchMock.calls('GET', `/identities/${U}/export/stix`)[0]!.headers.Authorization).toBe('Bearer test-token');
+    // A failed export says why and saves nothing; the next try works.
+    await waitFor(() => expect(screen.getByRole('button', { name: 'MISP' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'MISP' }));
+    expect(await screen.findByText('MISP EXPORT FAILED: store unavailable')).toBeInTheDocument();
+    expect(saved).toHaveLength(1);
+    await waitFor(() => expect(screen.getByRole('button', { name: 'MISP' })).toBeEnabled());
+    await user.click(screen.getByRole('button', { name: 'MISP' }));
+    await waitFor(() => expect(saved).toEqual(['decnet-identity-id-01234.stix.json', 'decnet-identity-id-01234.misp.json']));
+    expect(fetchMock.calls('GET', `/identities/${U}/export/misp`)).toHaveLength(2);
     spy.mockRestore();
   });
 
@@ -92,14 +124,30 @@ describe('IdentityDetail', () => {
     mockAPI();
     renderAt(routes(), `/identities/${U}`);
     await screen.findByRole('heading', { name: /IDENTITY/ });
-    await vi.waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/identities/events?ticket=tk'));
+    // The first load has settled: techniques and members are in.
+    expect(await screen.findByRole('button', { name: /Inspect T1110/ })).toBeInTheDocument();
+    expect(await screen.findByText('1 OBSERVATIONS LINKED')).toBeInTheDocument();
+    await waitFor(() => expect(FakeEventSource.latest().url).toBe('/api/v1/identities/events?ticket=tk'));
     const before = fetchMock.calls('GET', `/identities/${U}`).length;
     act(() => FakeEventSource.latest().emit('observation.linked', { payload: { identity_uuid: 'someone-else' } }));
     await act(() => vi.advanceTimersByTimeAsync(2000));
     expect(fetchMock.calls('GET', `/identities/${U}`)).toHaveLength(before);
+
+    // The server after the merge (later routes win): the loser's attacker and technique are folded in.
+    const loserIP = '198.51.100.5';
+    fetchMock.on('GET', `/identities/${U}`, { ...detail, observation_count: 3, observation_count_live: 4 });
+    fetchMock.on('GET', `/identities/${U}/observations`, { data: [{ ...member, uuid: 'a2', ip: loserIP }, member], total: 2, limit: 50, offset: 0 });
+    fetchMock.on('GET', `/ttp/by-identity/${U}`, [technique, { ...technique, technique_id: 'T1059', technique_name: 'Command and Scripting Interpreter', tactic: 'TA0002', count: 1 }]);
     act(() => FakeEventSource.latest().emit('merged', { payload: { winner_uuid: U, loser_uuid: 'other' } }));
     await act(() => vi.advanceTimersByTimeAsync(2000));
-    await vi.waitFor(() => expect(fetchMock.calls('GET', `/identities/${U}`).length).toBeGreaterThan(before));
+    expect(fetchMock.calls('GET', `/identities/${U}`).length).toBeGreaterThan(before);
+    // The page shows the refetched header, techniques and members.
+    await waitFor(() => {
+      expect(screen.getByText(/4 OBSERVATIONS · 1 JA3/)).toBeInTheDocument();
+      expect(screen.getByRole('button', { name: /Inspect T1059/ })).toBeInTheDocument();
+      expect(screen.getByText('2 OBSERVATIONS LINKED')).toBeInTheDocument();
+      expect(screen.getByRole('row', { name: `Open attacker ${loserIP}` })).toBeInTheDocument();
+    });
     vi.useRealTimers();
   });
 

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { DataTable, Pager, type Column } from '../components/DataTable';
 import { ErrorBox } from '../components/EmptyState';
+import { ExportButtons } from '../components/ExportButtons';
 import { FingerprintGroups } from '../components/Fingerprints';
 import { PageHeader, Section } from '../components/PageHeader';
 import { TTPsObservedSection } from '../components/ttp/TTPsObservedSection';
@@ -113,6 +114,7 @@ export default function IdentityDetail() {
             {d.schema_version !== undefined && ` · SCHEMA v${d.schema_version}`}
           </>
         }
+        actions={<ExportButtons base={`/identities/${encodeURIComponent(d.uuid)}`} filePrefix={`decnet-identity-${d.uuid.slice(0, 8)}`} noun="identity" />}
       />
       <div className="stat-grid">
         <Stat label="OBSERVATIONS" value={fmtNum(count)} />

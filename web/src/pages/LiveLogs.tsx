@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useState } from 'react';
+import { Fragment, useEffect, useId, useMemo, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import { Link } from 'react-router-dom';
-import { DataTable, Pager, type Column } from '../components/DataTable';
-import { ErrorBox } from '../components/EmptyState';
+import { Pager, type Column } from '../components/DataTable';
+import { KV } from '../components/Drawer';
+import { EmptyState, ErrorBox } from '../components/EmptyState';
 import { LogEvent } from '../components/LogEvent';
 import { PageHeader, Section } from '../components/PageHeader';
 import { useToast } from '../components/Toast';
@@ -48,6 +49,42 @@ function startTime(range: Range, now: number): string | undefined {
   return ms ? new Date(now - ms).toISOString() : undefined;
 }
 
+/** TimeWindow is a histogram bucket the view is narrowed to: [from, to) in ms. */
+export interface TimeWindow {
+  from: number;
+  to: number;
+}
+
+/** parseWindow reads the from/to URL params; anything but a non-empty ISO interval is no window. */
+export function parseWindow(from: string, to: string): TimeWindow | null {
+  if (!from || !to) return null;
+  const f = Date.parse(from);
+  const t = Date.parse(to);
+  return Number.isFinite(f) && Number.isFinite(t) && t > f ? { from: f, to: t } : null;
+}
+
+/** windowBucket is the bar width, in minutes, for a narrowed window: a day in hours, an hour in 5 min, less in minutes. */
+export function windowBucket(w: TimeWindow): number {
+  const min = (w.to - w.from) / 60e3;
+  return min >= 24 * 60 ? 60 : min >= 60 ? 5 : 1;
+}
+
+/**
+ * inclusiveEnd is the API's end_time for a window ending (exclusively) at
+ * to: the server bounds are inclusive at microsecond precision, so the
+ * last microsecond before the next bucket.
+ */
+export function inclusiveEnd(to: number): string {
+  return `${new Date(to - 1000).toISOString().slice(0, 19)}.999999Z`;
+}
+
+function windowLabel(from: number, to: number): string {
+  const a = fmtTime(new Date(from).toISOString()).slice(0, 16);
+  const b = fmtTime(new Date(to).toISOString()).slice(0, 16);
+  // Same day: only the clock of the end.
+  return `${a}–${a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b} UTC`;
+}
+
 const columns: Column<LogEntry>[] = [
   { key: 'time', header: 'TIME', className: 'nowrap', render: (r) => fmtTime(r.timestamp) },
   { key: 'decky', header: 'DECKY', className: 'violet', render: (r) => r.decky },
@@ -61,30 +98,36 @@ const columns: Column<LogEntry>[] = [
 ];
 
 export default function LiveLogs() {
-  const url = useUrlState({ q: '', time: '1h', live: '1', offset: '0' });
+  const url = useUrlState({ q: '', time: '1h', live: '1', offset: '0', from: '', to: '' });
   const q = url.get('q');
   const range: Range = (Object.keys(RANGES) as Range[]).includes(url.get('time') as Range) ? (url.get('time') as Range) : '1h';
   const offset = intParam(url.get('offset'), 0, 0, 1e9);
-  // Live only makes sense on the first page: new rows land on top.
-  const live = url.get('live') === '1' && offset === 0;
+  // A clicked histogram bucket narrows the view to [from, to); the range
+  // select still names the range to go back to.
+  const win = parseWindow(url.get('from'), url.get('to'));
+  const winKey = win ? `${win.from}-${win.to}` : '';
+  // Live only makes sense on the first page of an open-ended range: new
+  // rows land on top, and never inside a past window.
+  const live = url.get('live') === '1' && offset === 0 && !win;
   const toast = useToast();
   const [draft, setDraft] = useState(q);
   const [rows, setRows] = useState<LogEntry[]>([]);
   const [total, setTotal] = useState(0);
-  const [hist, setHistRaw] = useState<HistogramBucket[]>([]);
   // The histogram's right edge is when its data arrived.
-  const [histAt, setHistAt] = useState(0);
-  const setHist = (h: HistogramBucket[]) => {
-    setHistRaw(h);
-    setHistAt(Date.now());
-  };
+  const [{ hist, histAt }, setHistState] = useState<{ hist: HistogramBucket[]; histAt: number }>({ hist: [], histAt: 0 });
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState('');
+  // The histogram is one tab stop (the bar last focused, else the newest);
+  // arrow keys, Home and End move between bars.
+  const [barFocus, setBarFocus] = useState('');
   // The window start is fixed when the query changes, so the REST page,
   // the histogram and the stream agree on it; reading the clock here is
   // the point, hence the purity exception.
   // eslint-disable-next-line react-hooks/exhaustive-deps, react-hooks/purity
-  const start = useMemo(() => startTime(range, Date.now()), [range, q]);
+  const rangeStart = useMemo(() => startTime(range, Date.now()), [range, q, winKey]);
+  const start = win ? new Date(win.from).toISOString() : rangeStart;
+  const end = win ? inclusiveEnd(win.to) : undefined;
+  const bucket = win ? windowBucket(win) : RANGES[range].bucket;
 
   useEffect(() => setDraft(q), [q]);
 
@@ -93,25 +136,25 @@ export default function LiveLogs() {
     setLoading(true);
     setError('');
     Promise.all([
-      api<Page<LogEntry>>('/logs', { query: { limit: PAGE, offset, search: q, start_time: start } }),
-      api<HistogramBucket[]>('/logs/histogram', { query: { search: q, start_time: start, interval_minutes: RANGES[range].bucket } }),
+      api<Page<LogEntry>>('/logs', { query: { limit: PAGE, offset, search: q, start_time: start, end_time: end } }),
+      api<HistogramBucket[]>('/logs/histogram', { query: { search: q, start_time: start, end_time: end, interval_minutes: bucket } }),
     ])
       .then(([page, h]) => {
         if (stale) return;
         setRows(page.data);
         setTotal(page.total);
-        setHist(h ?? []);
+        setHistState({ hist: h ?? [], histAt: Date.now() });
       })
       .catch((e: unknown) => !stale && setError(errorText(e)))
       .finally(() => !stale && setLoading(false));
     return () => {
       stale = true;
     };
-  }, [q, offset, start, range]);
+  }, [q, offset, start, end, bucket]);
 
   const conn = useStream({
     path: '/stream',
-    params: { search: q || undefined, start_time: start, interval_minutes: String(RANGES[range].bucket) },
+    params: { search: q || undefined, start_time: start, interval_minutes: String(bucket) },
     enabled: live,
     onMessage: (raw) => {
       const f = raw as { type: string; data: unknown };
@@ -123,12 +166,25 @@ export default function LiveLogs() {
         });
       } else if (f.type === 'histogram' && Array.isArray(f.data)) {
         // Same search, window and bucket as the REST call: a drop-in update.
-        setHist(f.data as HistogramBucket[]);
+        setHistState({ hist: f.data as HistogramBucket[], histAt: Date.now() });
       }
     },
   });
 
-  const bars = fillBuckets(hist, start, RANGES[range].bucket, histAt);
+  // A window's bars end at its end; an open range's at the data's arrival.
+  const bars = fillBuckets(hist, start, bucket, win ? win.to - 1 : histAt);
+  const step = bucket * 60e3;
+  // Narrowing further only helps when a bar is shorter than the window.
+  const narrowable = !win || step < win.to - win.from;
+  const tabBar = bars.some((b) => b.time === barFocus) ? barFocus : bars.at(-1)?.time;
+  const onHistKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const btns = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button.hist-bar')];
+    const i = btns.indexOf(e.target as HTMLButtonElement);
+    const moves: Record<string, number> = { ArrowLeft: i - 1, ArrowRight: i + 1, Home: 0, End: btns.length - 1 };
+    if (i < 0 || !(e.key in moves)) return;
+    e.preventDefault();
+    btns[Math.max(0, Math.min(btns.length - 1, moves[e.key]!))]?.focus();
+  };
   const histTotal = hist.reduce((n, b) => n + b.count, 0);
   const peak = hist.reduce<HistogramBucket | null>((p, b) => (!p || b.count > p.count ? b : p), null);
   const maxCount = Math.max(1, peak?.count ?? 0);
@@ -143,7 +199,8 @@ export default function LiveLogs() {
             <button
               type="button"
               className={`btn${live ? '' : ' violet'}`}
-              onClick={() => url.set({ live: live ? '0' : '1', offset: '0' })}
+              // Going live returns to the open-ended range from a past window.
+              onClick={() => url.set(live ? { live: '0', offset: '0' } : { live: '1', offset: '0', from: undefined, to: undefined })}
               aria-pressed={!live}
             >
               {live ? '❚❚ PAUSE' : '▶ GO LIVE'}
@@ -186,7 +243,7 @@ export default function LiveLogs() {
             CLEAR
           </button>
         )}
-        <select className="input" aria-label="Time range" value={range} onChange={(e) => url.set({ time: e.target.value })}>
+        <select className="input" aria-label="Time range" value={range} onChange={(e) => url.set({ time: e.target.value, from: undefined, to: undefined })}>
           {(Object.keys(RANGES) as Range[]).map((k) => (
             <option key={k} value={k}>
               {RANGES[k].label}
@@ -196,25 +253,188 @@ export default function LiveLogs() {
       </form>
       {error && <ErrorBox text={error} />}
       <Section
-        title={`ATTACK VOLUME — ${RANGES[range].label}`}
-        actions={peak && peak.count > 0 ? `PEAK ${peak.count} @ ${fmtTime(peak.time).slice(5, 16)} · ${fmtNum(histTotal)} IN RANGE` : undefined}
+        title={`ATTACK VOLUME — ${win ? windowLabel(win.from, win.to) : RANGES[range].label}`}
+        actions={peak && peak.count > 0 ? `PEAK ${peak.count} @ ${fmtTime(peak.time).slice(5, 16)} · ${fmtNum(histTotal)} IN ${win ? 'WINDOW' : 'RANGE'}` : undefined}
       >
-        <div className="histogram" role="img" aria-label={`Histogram, ${bars.length} buckets, ${histTotal} events`} data-testid="histogram">
-          {bars.map((b) => (
-            <span key={b.time} title={`${fmtTime(b.time)} · ${b.count}`} style={{ height: `${Math.max(2, (b.count / maxCount) * 100)}%` }} />
-          ))}
+        {win && (
+          <div className="hist-window">
+            <span className="chip violet">WINDOW {windowLabel(win.from, win.to)}</span>
+            <button type="button" className="btn small ghost" onClick={() => url.set({ from: undefined, to: undefined })}>
+              ✕ CLEAR WINDOW
+            </button>
+          </div>
+        )}
+        <div
+          className="histogram"
+          role="group"
+          aria-label={`Histogram, ${bars.length} buckets, ${histTotal} events`}
+          data-testid="histogram"
+          onKeyDown={narrowable ? onHistKey : undefined}
+        >
+          {bars.map((b) => {
+            const from = Math.floor(Date.parse(b.time) / step) * step;
+            // A bar never reaches past the window it is drawn in.
+            const to = win ? Math.min(win.to, from + step) : from + step;
+            const label = `${windowLabel(from, to)}: ${fmtNum(b.count)} event${b.count === 1 ? '' : 's'}`;
+            const height = { height: `${Math.max(2, (b.count / maxCount) * 100)}%` };
+            return narrowable && Number.isFinite(from) ? (
+              <button
+                type="button"
+                key={b.time}
+                className="hist-bar"
+                title={`${fmtTime(b.time)} · ${b.count}`}
+                aria-label={`Narrow to ${label}`}
+                tabIndex={b.time === tabBar ? 0 : -1}
+                onFocus={() => setBarFocus(b.time)}
+                style={height}
+                onClick={() => url.set({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })}
+              />
+            ) : (
+              <span key={b.time} className="hist-bar" title={`${fmtTime(b.time)} · ${b.count}`} aria-label={label} role="img" style={height} />
+            );
+          })}
         </div>
       </Section>
       <Section title="LOG EXPLORER" actions={<Pager total={total} limit={PAGE} offset={offset} onOffset={(o) => url.set({ offset: String(o), live: o === 0 ? '1' : '0' })} />}>
-        <DataTable
-          columns={columns}
+        <LogTable
           rows={rows}
-          rowKey={(r) => r.event_id || String(r.id)}
           loading={loading}
-          caption="Log rows"
-          empty={{ title: 'NO MATCHING EVENTS', hint: q ? 'try a wider time range or a shorter query' : 'waiting for the first decky hit' }}
+          empty={{ title: 'NO MATCHING EVENTS', hint: q || win ? 'try a wider time range or a shorter query' : 'waiting for the first decky hit' }}
         />
       </Section>
+    </div>
+  );
+}
+
+const rowKey = (r: LogEntry) => r.event_id || String(r.id);
+
+/**
+ * LogTable is the LOG EXPLORER table: the row columns, plus a toggle per
+ * row (and a click anywhere on the row that is not a link) that opens the
+ * raw log line and every field under it. One row is open at a time.
+ */
+function LogTable({ rows, loading, empty }: { rows: LogEntry[]; loading: boolean; empty: { title: string; hint?: string } }) {
+  const [open, setOpen] = useState<string | null>(null);
+  const baseId = useId();
+  if (!loading && rows.length === 0) return <EmptyState title={empty.title} hint={empty.hint} />;
+  const toggle = (k: string) => setOpen((cur) => (cur === k ? null : k));
+  const onRowClick = (e: MouseEvent<HTMLTableRowElement>, k: string) => {
+    // Links and buttons in the row do their own thing, and selecting text
+    // to copy it is not a request to expand.
+    if ((e.target as HTMLElement).closest('a, button')) return;
+    if (window.getSelection()?.toString()) return;
+    toggle(k);
+  };
+  return (
+    <div className="table-wrap">
+      <table className="data-table log-table" aria-busy={loading || undefined}>
+        <caption className="sr-only">Log rows</caption>
+        <thead>
+          <tr>
+            <th scope="col" className="row-toggle-col">
+              <span className="sr-only">DETAILS</span>
+            </th>
+            {columns.map((c) => (
+              <th key={c.key} scope="col" className={c.className}>
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => {
+            const k = rowKey(row);
+            const isOpen = open === k;
+            const detailId = `${baseId}-${i}`;
+            return (
+              <Fragment key={k}>
+                <tr className={`clickable${isOpen ? ' expanded' : ''}`} onClick={(e) => onRowClick(e, k)}>
+                  <td className="row-toggle-col">
+                    <button
+                      type="button"
+                      className="row-toggle"
+                      aria-expanded={isOpen}
+                      aria-controls={isOpen ? detailId : undefined}
+                      aria-label={`Details of ${row.event_type || 'event'} at ${fmtTime(row.timestamp)}${row.attacker_ip ? ` from ${row.attacker_ip}` : ''}`}
+                      onClick={() => toggle(k)}
+                    >
+                      {isOpen ? '▾' : '▸'}
+                    </button>
+                  </td>
+                  {columns.map((c) => (
+                    <td key={c.key} className={c.className}>
+                      {c.render(row)}
+                    </td>
+                  ))}
+                </tr>
+                {isOpen && (
+                  <tr className="log-detail-row">
+                    <td colSpan={columns.length + 1} id={detailId}>
+                      <LogDetail row={row} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** LogDetail is an expanded row: the raw line as the decky wrote it, then the envelope and every field. */
+function LogDetail({ row }: { row: LogEntry }) {
+  const toast = useToast();
+  const fields = Object.entries(row.fields ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <div className="log-detail" data-testid="log-detail">
+      <div className="log-detail-head">
+        <span className="type-label">RAW LINE</span>
+        {row.raw_line && (
+          <button
+            type="button"
+            className="btn small ghost"
+            onClick={() => {
+              const line = row.raw_line ?? '';
+              Promise.resolve()
+                .then(() => navigator.clipboard.writeText(line))
+                .then(() => toast.push('RAW LINE COPIED'))
+                .catch(() => toast.push('CLIPBOARD BLOCKED', 'alert'));
+            }}
+          >
+            ⧉ COPY
+          </button>
+        )}
+      </div>
+      <pre className="code-block" aria-label="Raw log line">
+        {row.raw_line || '—'}
+      </pre>
+      <KV
+        items={[
+          ['EVENT ID', row.event_id || String(row.id)],
+          ['TIMESTAMP', row.timestamp],
+          ['DECKY', row.decky],
+          ['SERVICE', row.service],
+          ['EVENT TYPE', row.event_type],
+          ['ATTACKER', row.attacker_ip || '—'],
+          ...(row.session_id ? ([['SESSION', row.session_id]] as [string, string][]) : []),
+          ...(row.msg ? ([['MSG', row.msg]] as [string, string][]) : []),
+        ]}
+      />
+      <div className="type-label">FIELDS · {fields.length}</div>
+      {fields.length === 0 ? (
+        <div className="dim">No structured fields.</div>
+      ) : (
+        <dl className="evidence log-fields" aria-label="Event fields">
+          {fields.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { act, screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fetchMock, reply } from '../test/fetchMock';
@@ -88,7 +88,7 @@ describe('System', () => {
     expect(within(limitForm).getByRole('button', { name: 'SAVE' })).toBeDisabled();
     await user.click(within(limitForm).getByRole('button', { name: '50' }));
     await user.click(within(limitForm).getByRole('button', { name: 'SAVE' }));
-    await vi.waitFor(() => expect(fetchMock.calls('PUT', '/config/deployment-limit')[0]?.body).toEqual({ deployment_limit: 50 }));
+    await waitFor(() => expect(fetchMock.calls('PUT', '/config/deployment-limit')[0]?.body).toEqual({ deployment_limit: 50 }));
     expect(await screen.findByText('DEPLOYMENT LIMIT SAVED')).toBeInTheDocument();
 
     const intervalForm = screen.getByRole('form', { name: 'Global mutation interval' });
@@ -100,7 +100,7 @@ describe('System', () => {
     await user.clear(interval);
     await user.type(interval, '2d');
     await user.click(within(intervalForm).getByRole('button', { name: 'SAVE' }));
-    await vi.waitFor(() => expect(fetchMock.calls('PUT', '/config/global-mutation-interval')[0]?.body).toEqual({ global_mutation_interval: '2d' }));
+    await waitFor(() => expect(fetchMock.calls('PUT', '/config/global-mutation-interval')[0]?.body).toEqual({ global_mutation_interval: '2d' }));
     expect(await screen.findByText('SAVE FAILED: bad interval')).toHaveClass('toast-alert');
   });
 
@@ -120,10 +120,13 @@ describe('System', () => {
     await user.type(within(form).getByLabelText('Confirm new user password'), '-but-long-now');
     await user.selectOptions(within(form).getByRole('combobox', { name: 'New user role' }), 'admin');
     expect(add).toBeEnabled();
+    // The users list reloads with carol in it (later routes win).
+    fetchMock.on('GET', '/config', { ...adminCfg, users: [...users, { uuid: 'u-carol', username: 'carol', role: 'admin', must_change_password: true }] });
     await user.click(add);
-    await vi.waitFor(() => expect(fetchMock.calls('POST', '/config/users')[0]?.body).toEqual({ username: 'carol', password: 'short-but-long-now', role: 'admin' }));
+    await waitFor(() => expect(fetchMock.calls('POST', '/config/users')[0]?.body).toEqual({ username: 'carol', password: 'short-but-long-now', role: 'admin' }));
     expect(await screen.findByText('USER carol CREATED')).toBeInTheDocument();
-    await vi.waitFor(() => expect(fetchMock.calls('GET', '/config').length).toBe(2));
+    expect(await screen.findByRole('combobox', { name: 'Role of carol' })).toHaveValue('admin');
+    expect(fetchMock.calls('GET', '/config')).toHaveLength(2);
   });
 
   it('changes a role, and shows the 403 when demoting yourself', async () => {
@@ -133,11 +136,11 @@ describe('System', () => {
     fetchMock.on('PUT', '/config/users/u-admin/role', reply(403, { detail: 'You cannot do this to your own account' }));
     renderAt(<System />, '/config');
     await user.selectOptions(await screen.findByRole('combobox', { name: 'Role of bob' }), 'admin');
-    await vi.waitFor(() => expect(fetchMock.calls('PUT', '/config/users/u-bob/role')[0]?.body).toEqual({ role: 'admin' }));
+    await waitFor(() => expect(fetchMock.calls('PUT', '/config/users/u-bob/role')[0]?.body).toEqual({ role: 'admin' }));
     expect(await screen.findByText('bob IS NOW ADMIN')).toBeInTheDocument();
     await user.selectOptions(screen.getByRole('combobox', { name: 'Role of admin' }), 'viewer');
     expect(await screen.findByText('ROLE CHANGE FAILED: You cannot do this to your own account')).toHaveClass('toast-alert');
-    await vi.waitFor(() => expect(screen.getByRole('combobox', { name: 'Role of admin' })).toHaveValue('admin'));
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Role of admin' })).toHaveValue('admin'));
   });
 
   it('deletes a user only on the second click, and shows the 403 for yourself', async () => {
@@ -151,7 +154,7 @@ describe('System', () => {
     expect(fetchMock.calls('DELETE')).toHaveLength(0);
     expect(del).toHaveTextContent('CONFIRM DELETE? 4s');
     await user.click(screen.getByRole('button', { name: 'Confirm Delete user bob' }));
-    await vi.waitFor(() => expect(fetchMock.calls('DELETE', '/config/users/u-bob')).toHaveLength(1));
+    await waitFor(() => expect(fetchMock.calls('DELETE', '/config/users/u-bob')).toHaveLength(1));
     expect(await screen.findByText('USER bob DELETED')).toBeInTheDocument();
 
     const self = screen.getByRole('button', { name: 'Delete user admin' });
@@ -177,7 +180,7 @@ describe('System', () => {
     await user.clear(within(dialog).getByLabelText('Confirm new password'));
     await user.type(within(dialog).getByLabelText('Confirm new password'), 'correct horse battery');
     await user.click(submit);
-    await vi.waitFor(() => expect(fetchMock.calls('PUT', '/config/users/u-bob/reset-password')[0]?.body).toEqual({ new_password: 'correct horse battery' }));
+    await waitFor(() => expect(fetchMock.calls('PUT', '/config/users/u-bob/reset-password')[0]?.body).toEqual({ new_password: 'correct horse battery' }));
     expect(await screen.findByText('PASSWORD RESET — bob MUST CHANGE IT AT NEXT LOGIN')).toBeInTheDocument();
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(open).toHaveFocus();
@@ -193,7 +196,7 @@ describe('System', () => {
     await user.click(stop);
     expect(fetchMock.calls('POST')).toHaveLength(0);
     await user.click(stop);
-    await vi.waitFor(() => expect(fetchMock.calls('POST', '/workers/collector/stop')).toHaveLength(1));
+    await waitFor(() => expect(fetchMock.calls('POST', '/workers/collector/stop')).toHaveLength(1));
     expect(await screen.findByText('STOP SENT TO collector')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Start worker profiler' }));
     expect(await screen.findByText('START FAILED: bus is not connected')).toHaveClass('toast-alert');
@@ -201,17 +204,29 @@ describe('System', () => {
 
   it('shows the bus offline, an unhealthy 503 report, and polls only while visible', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const offline = () => {
+      fetchMock.on('GET', '/workers', { ...workers, bus_connected: false });
+      fetchMock.on('GET', '/health', reply(503, { status: 'unhealthy', components: { database: { status: 'failing', detail: 'connection refused' } } }));
+    };
     fetchMock.on('GET', '/config', viewerCfg);
-    fetchMock.on('GET', '/workers', { ...workers, bus_connected: false });
-    fetchMock.on('GET', '/health', reply(503, { status: 'unhealthy', components: { database: { status: 'failing', detail: 'connection refused' } } }));
+    offline();
     renderAt(<System />, '/config');
     expect(await screen.findByText(/BUS OFFLINE/)).toBeInTheDocument();
     expect(await screen.findByText('UNHEALTHY')).toBeInTheDocument();
     expect(screen.getByText(/connection refused/)).toBeInTheDocument();
+    expect(await screen.findByText('collector')).toBeInTheDocument();
     expect(fetchMock.calls('GET', '/workers')).toHaveLength(1);
+
+    // The next poll finds the bus back and the API only degraded (later routes win).
+    mock(viewerCfg);
     act(() => vi.advanceTimersByTime(POLL_MS));
     expect(fetchMock.calls('GET', '/workers')).toHaveLength(2);
     expect(fetchMock.calls('GET', '/health')).toHaveLength(2);
+    await waitFor(() => {
+      expect(screen.queryByText(/BUS OFFLINE/)).toBeNull();
+      expect(screen.getByText('DEGRADED')).toBeInTheDocument();
+      expect(screen.getByText(/no heartbeat/)).toBeInTheDocument();
+    });
 
     const vis = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
     act(() => {
@@ -219,13 +234,19 @@ describe('System', () => {
     });
     act(() => vi.advanceTimersByTime(POLL_MS * 3));
     expect(fetchMock.calls('GET', '/workers')).toHaveLength(2);
+    // Visible again: it polls at once, and shows what that poll found.
+    offline();
     vis.mockReturnValue('visible');
     act(() => {
       document.dispatchEvent(new Event('visibilitychange'));
     });
     expect(fetchMock.calls('GET', '/workers')).toHaveLength(3);
     vis.mockRestore();
-    await vi.waitFor(() => expect(screen.getByText(/BUS OFFLINE/)).toBeInTheDocument());
+    await waitFor(() => {
+      expect(screen.getByText(/BUS OFFLINE/)).toBeInTheDocument();
+      expect(screen.getByText('UNHEALTHY')).toBeInTheDocument();
+      expect(screen.getByText(/connection refused/)).toBeInTheDocument();
+    });
   });
 
   it('shows a configuration load failure', async () => {

@@ -1,7 +1,7 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import { ApiError, api, errorText } from '../../lib/api';
 import { fmtTime } from '../../lib/format';
-import type { TagRow, TechniqueRow } from '../../lib/types';
+import type { AttackGroup, TagRow, TechniqueRow } from '../../lib/types';
 import { Drawer, KV } from '../Drawer';
 import { mitreURL, tacticName, type Scope } from './tactics';
 
@@ -17,6 +17,94 @@ function evidenceRows(ev: Record<string, unknown> | null): [string, string][] {
     return a.localeCompare(b);
   });
   return entries.map(([k, v]) => [k.toUpperCase(), typeof v === 'string' ? v : JSON.stringify(v)]);
+}
+
+// Groups shown before "SHOW ALL": common techniques (T1059, T1105) are
+// used by a hundred groups or more, which would bury the evidence.
+const GROUPS_SHOWN = 12;
+
+/** groupURL is the group's ATT&CK page, or '' when the id is not a G-number. */
+export function groupURL(id: string): string {
+  return /^G\d{4,}$/.test(id) ? `https://attack.mitre.org/groups/${id}/` : '';
+}
+
+type GroupsState = { state: 'loading' } | { state: 'ok'; groups: AttackGroup[] } | { state: 'error'; text: string };
+
+/**
+ * KnownGroups lists the ATT&CK intrusion sets documented as using the
+ * technique (sub-technique when there is one), each linked to its MITRE
+ * page. Mounted per technique (keyed by id), so it starts out loading.
+ */
+function KnownGroups({ techniqueId }: { techniqueId: string }) {
+  const [st, setSt] = useState<GroupsState>({ state: 'loading' });
+  const [all, setAll] = useState(false);
+  const titleId = useId();
+
+  useEffect(() => {
+    let stale = false;
+    api<AttackGroup[]>(`/ttp/techniques/${encodeURIComponent(techniqueId)}/groups`)
+      .then((g) => !stale && setSt({ state: 'ok', groups: g ?? [] }))
+      .catch((e: unknown) => {
+        if (stale) return;
+        const text =
+          e instanceof ApiError && e.status === 404
+            ? 'Technique not found in the ATT&CK catalogue.'
+            : e instanceof ApiError && e.status === 403
+              ? 'Insufficient role for group lookup.'
+              : errorText(e);
+        setSt({ state: 'error', text });
+      });
+    return () => {
+      stale = true;
+    };
+  }, [techniqueId]);
+
+  const groups = st.state === 'ok' ? st.groups : [];
+  const shown = all ? groups : groups.slice(0, GROUPS_SHOWN);
+  return (
+    <section className="ttp-groups" aria-labelledby={titleId} aria-busy={st.state === 'loading' || undefined}>
+      <div className="type-label" id={titleId}>
+        KNOWN GROUPS{st.state === 'ok' ? ` · ${groups.length}` : ''}
+      </div>
+      {st.state === 'loading' && <div className="dim">LOADING GROUPS…</div>}
+      {st.state === 'error' && (
+        <div className="error-box" role="alert">
+          {st.text}
+        </div>
+      )}
+      {st.state === 'ok' && groups.length === 0 && <div className="dim">No MITRE-tracked groups documented for this technique.</div>}
+      {shown.length > 0 && (
+        <ul className="ttp-group-list">
+          {shown.map((g) => {
+            const href = groupURL(g.group_id);
+            const aliases = (g.aliases ?? []).filter((a) => a !== g.name).join(', ');
+            return (
+              <li key={g.group_id} data-testid="ttp-group">
+                {href ? (
+                  <a href={href} target="_blank" rel="noreferrer" className="ttp-group-id">
+                    {g.group_id} ↗
+                  </a>
+                ) : (
+                  <span className="ttp-group-id">{g.group_id}</span>
+                )}
+                <span className="ttp-group-name">{g.name}</span>
+                {aliases && (
+                  <span className="ttp-group-aliases dim" title={aliases}>
+                    {aliases}
+                  </span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {groups.length > GROUPS_SHOWN && (
+        <button type="button" className="btn small ghost" aria-expanded={all} onClick={() => setAll((v) => !v)}>
+          {all ? 'SHOW FEWER' : `SHOW ALL ${groups.length}`}
+        </button>
+      )}
+    </section>
+  );
 }
 
 export interface TTPInspectorProps {
@@ -119,6 +207,7 @@ export function TTPInspector({ scope, uuid, row, onClose }: TTPInspectorProps) {
               </dl>
             </article>
           ))}
+          <KnownGroups key={id} techniqueId={id} />
         </>
       )}
     </Drawer>

@@ -17,7 +17,11 @@ const tag: TagRow = {
   evidence: { command_text: 'echo ssh-rsa AAAA >> ~/.ssh/authorized_keys', user: 'root', matched: ['authorized_keys'] },
 };
 
+// The inspector also looks up the ATT&CK groups of the technique it shows.
+const noGroups = () => fetchMock.on('GET', /^\/ttp\/techniques\/[^/]+\/groups$/, []);
+
 function mockAPI() {
+  noGroups();
   fetchMock.on('GET', '/ttp/by-attacker/a1', rows);
   fetchMock.on('GET', '/ttp/tags/by-attacker/a1/T1098', (c) => {
     expect(c.query.get('sub_technique_id')).toBe('T1098.004');
@@ -53,6 +57,7 @@ describe('TTPsObservedSection', () => {
     // Evidence order: known keys first (user before command_text), then alphabetical.
     const keys = within(card).getAllByRole('term').map((t) => t.textContent);
     expect(keys.slice(-3)).toEqual(['USER', 'COMMAND_TEXT', 'MATCHED']);
+    expect(await within(dialog).findByText('No MITRE-tracked groups documented for this technique.')).toBeInTheDocument();
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('dialog')).toBeNull();
     expect(row).toHaveFocus();
@@ -67,13 +72,16 @@ describe('TTPsObservedSection', () => {
     await user.tab();
     expect(screen.getByRole('button', { name: /Inspect T1098.004/ })).toHaveFocus();
     await user.keyboard('{Enter}');
-    expect(await screen.findByRole('dialog', { name: /T1098.004/ })).toBeInTheDocument();
+    const first = await screen.findByRole('dialog', { name: /T1098.004/ });
+    await within(first).findByText('No MITRE-tracked groups documented for this technique.');
+    await within(first).findByTestId('ttp-tag');
     await user.keyboard('{Escape}');
     await user.tab();
     expect(screen.getByRole('button', { name: /Inspect T1105/ })).toHaveFocus();
     await user.keyboard(' ');
     const dialog = await screen.findByRole('dialog', { name: /T1105/ });
     expect(await within(dialog).findByText('No tag rows in scope.')).toBeInTheDocument();
+    await within(dialog).findByText('No MITRE-tracked groups documented for this technique.');
   });
 
   it('shows the empty and the error state', async () => {
@@ -84,10 +92,12 @@ describe('TTPsObservedSection', () => {
 
   it('reports a 403 on tag detail in words', async () => {
     const user = userEvent.setup();
+    noGroups();
     fetchMock.on('GET', '/ttp/by-attacker/a1', rows);
     fetchMock.on('GET', '/ttp/tags/by-attacker/a1/T1105', reply(403, { detail: 'Forbidden' }));
     renderAt(<TTPsObservedSection scope="attacker" uuid="a1" />);
     await user.click(await screen.findByRole('button', { name: /Inspect T1105/ }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Insufficient role for tag detail.');
+    expect(await screen.findByText('No MITRE-tracked groups documented for this technique.')).toBeInTheDocument();
   });
 });
