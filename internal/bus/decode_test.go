@@ -117,3 +117,52 @@ func BenchmarkDecodeEvent(b *testing.B) {
 		}
 	})
 }
+
+// httpRequestEvent is shaped like the HTTP decoy's request event: about
+// twenty fields, one of them the request headers as a JSON object.
+func httpRequestEvent() model.Event {
+	f := map[string]string{
+		"method": "GET", "path": "/index.php", "query": "id=1", "version": "HTTP/1.1",
+		"headers":         `{"Host":"10.0.0.5","User-Agent":"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36","Accept":"*/*","Accept-Encoding":"gzip, deflate","Connection":"keep-alive"}`,
+		"headers_ordered": "host,user-agent,accept,accept-encoding,connection",
+		"ja4h":            "ge11nn05enus_6a2e3b5f1c0d_000000000000_000000000000",
+		"status":          "200", "bytes": "2872", "body_len": "0", "host": "10.0.0.5", "user_agent": "Mozilla/5.0",
+		"server_header": "nginx/1.24.0", "fake_app": "none", "tls": "false", "proto": "http/1.1",
+		"content_type": "", "referer": "", "cookie": "", "x_forwarded_for": "",
+	}
+	return model.Event{ID: "0193a0c2-7b4e-7cc3-9a8e-0d1f2e3a4b5c", TS: time.Date(2026, 11, 26, 22, 0, 0, 123456789, time.UTC),
+		Decky: "web-server", Service: "http", EventType: "request", SrcIP: "127.0.0.1", SrcPort: 51514,
+		DstIP: "127.0.0.1", DstPort: 80, Fields: f}
+}
+
+func BenchmarkHTTPRequestEvent(b *testing.B) {
+	ev := httpRequestEvent()
+	data, err := marshalEventEnvelope("events.web-server.http", 1.7e9, &ev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := marshalEventEnvelope("events.web-server.http", 1.7e9, &ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encode_encoding_json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := json.Marshal(eventEnvelope{V: EnvelopeVersion, ID: ev.ID, Topic: "events.web-server.http", Type: ev.EventType, TS: 1.7e9, Payload: &ev}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := decodeEvent(data); !ok {
+				b.Fatal("decode failed")
+			}
+		}
+	})
+}

@@ -2,7 +2,6 @@ package bus
 
 import (
 	"encoding/json"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -71,7 +70,13 @@ func appendEventEnvelope(dst []byte, topic string, ts float64, ev *model.Event) 
 	}
 	if len(ev.Fields) > 0 {
 		dst = append(dst, `,"fields":{`...)
-		for i, k := range slices.Sorted(maps.Keys(ev.Fields)) {
+		var buf [maxFieldsHint]string
+		keys := buf[:0]
+		for k := range ev.Fields {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -113,7 +118,13 @@ func appendFloat(dst []byte, f float64) []byte {
 
 // marshalEventEnvelope is the envelope of ev, by hand when it can be.
 func marshalEventEnvelope(topic string, ts float64, ev *model.Event) ([]byte, error) {
-	if out, ok := appendEventEnvelope(make([]byte, 0, 512), topic, ts, ev); ok {
+	// Sized for the common case of no escapes, so the buffer rarely grows.
+	size := 320 + len(ev.ID)*2 + len(topic) + len(ev.EventType)*2 + len(ev.Decky) + len(ev.Service) +
+		len(ev.SrcIP) + len(ev.DstIP) + len(ev.SessionID) + len(ev.Msg) + len(ev.Raw)
+	for k, v := range ev.Fields {
+		size += len(k) + len(v) + 6
+	}
+	if out, ok := appendEventEnvelope(make([]byte, 0, size), topic, ts, ev); ok {
 		return out, nil
 	}
 	return json.Marshal(eventEnvelope{V: EnvelopeVersion, ID: ev.ID, Topic: topic, Type: ev.EventType, TS: ts, Payload: ev})
