@@ -18,8 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/decnet/decnet/internal/api"
 	"github.com/decnet/decnet/internal/auth"
 	"github.com/decnet/decnet/internal/bus"
@@ -471,7 +469,7 @@ func (a *App) startIngest(ctx context.Context) error {
 // confirmSyslogEvents collects the outcome.
 func (a *App) publishSyslogEvent(ev model.Event) {
 	if ev.ID == "" {
-		ev.ID = newEventID()
+		ev.ID = model.NewEventID()
 	}
 	if err := a.bus.PublishEventAsync(ev); err != nil {
 		a.syslogFailures.Add(1)
@@ -522,13 +520,4 @@ func (a *App) goRun(f func()) {
 
 func (a *App) fail(err error) {
 	a.errOnce.Do(func() { a.fatal <- err })
-}
-
-// newEventID returns a UUIDv7 so event ids sort by time.
-func newEventID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }

@@ -147,13 +147,14 @@ type Bus struct {
 	closed   atomic.Bool
 	connGone chan struct{}
 	batch    *batcher
+	decoded  *decodedCache
 }
 
 // Open connects to NATS, starting an embedded server first when o.URL is
 // empty, and ensures the EVENTS stream exists.
 func Open(ctx context.Context, o Options) (*Bus, error) {
 	o.withDefaults()
-	b := &Bus{opts: o, log: o.Logger.With("component", "bus"), connGone: make(chan struct{})}
+	b := &Bus{opts: o, log: o.Logger.With("component", "bus"), connGone: make(chan struct{}), decoded: newDecodedCache()}
 	b.stream = streamBaseName
 	if o.SubjectPrefix != "" {
 		if err := Token(o.SubjectPrefix); err != nil || strings.ContainsAny(o.SubjectPrefix, `/\`) {

@@ -243,7 +243,9 @@ type EventBatch struct {
 	received int
 }
 
-// Events are the batch's decoded events, in stream order.
+// Events are the batch's decoded events, in stream order. They are
+// read-only: their Fields maps may be shared with the other consumers of
+// this Bus.
 func (eb *EventBatch) Events() []model.Event { return eb.events }
 
 // Positions are the stream positions of Events, index for index. A
@@ -395,16 +397,10 @@ func (c *EventConsumer) add(eb *EventBatch, m jetstream.Msg) {
 		eb.dropped++
 		return
 	}
-	kept, bad := 0, 0
-	decodeMessage(m.Data(), md.Sequence.Stream, func(p EventPos, ev model.Event, ok bool) {
-		if !ok {
-			bad++
-			return
-		}
-		eb.events = append(eb.events, ev)
-		eb.pos = append(eb.pos, p)
-		kept++
-	})
+	dm := c.b.decoded.decode(m.Data(), md.Sequence.Stream)
+	eb.events = append(eb.events, dm.events...)
+	eb.pos = append(eb.pos, dm.pos...)
+	kept, bad := len(dm.events), dm.bad
 	c.noteBatch(kept + bad)
 	if bad > 0 {
 		c.b.log.Warn("bus: dropped undecodable events", "consumer", c.name, "subject", m.Subject(), "events", bad, "bytes", len(m.Data()))

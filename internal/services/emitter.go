@@ -82,7 +82,7 @@ func (e *Emitter) Stats() (published, failed uint64) {
 // counted, logged (rate-limited) and still written to the log file.
 func (e *Emitter) Emit(ev model.Event) {
 	if ev.ID == "" {
-		ev.ID = newEventID()
+		ev.ID = model.NewEventID()
 	}
 	if ev.TS.IsZero() {
 		ev.TS = e.now().UTC()
@@ -120,18 +120,10 @@ func (e *Emitter) warn(err error) {
 	}
 }
 
-// newEventID is a UUIDv7: time-ordered, so the logs event_id index grows at
-// its end.
-func newEventID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
-}
-
 func boundFields(f map[string]string) map[string]string {
-	if len(f) == 0 {
+	if withinBounds(f) {
+		// The usual case: no copy. The map is encoded before Emit returns,
+		// so sharing it with the caller is safe.
 		return f
 	}
 	out := make(map[string]string, min(len(f), maxFields))
@@ -142,6 +134,19 @@ func boundFields(f map[string]string) map[string]string {
 		out[clipString(k, 64)] = clipString(v, maxFieldLen)
 	}
 	return out
+}
+
+// withinBounds reports whether f needs no clipping.
+func withinBounds(f map[string]string) bool {
+	if len(f) > maxFields {
+		return false
+	}
+	for k, v := range f {
+		if len(k) > 64 || len(v) > maxFieldLen {
+			return false
+		}
+	}
+	return true
 }
 
 // clipString cuts s to at most n bytes without splitting a UTF-8 sequence.

@@ -179,22 +179,30 @@ func predDBMassRead(_ *Lifter, r *Rule, ev Event, st *evalState) (*firing, error
 // predPathPatterns (R0036, R0037): a path field, then the session's
 // command_text, matched against the rule's patterns.
 func predPathPatterns(l *Lifter, r *Rule, ev Event, st *evalState) (*firing, error) {
-	res, err := l.regexpList(r, "patterns")
+	// Every HTTP request goes through here for each path rule: one pass of
+	// the combined patterns decides, and only a hit pays for the list.
+	anyRe, err := l.regexpAny(r, "patterns")
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range fieldsOr(r, "path_fields", "matched_path", "request_path", "path") {
-		s := pStr(ev.Payload, f)
-		if s == "" {
-			continue
-		}
-		for _, re := range res {
-			if re.MatchString(s) {
-				return &firing{extra: map[string]any{"matched_path": clipString(s, 512), "matched_field": f}}, nil
-			}
+		if s := pStr(ev.Payload, f); s != "" && anyRe.MatchString(s) {
+			return &firing{extra: map[string]any{"matched_path": clipString(s, 512), "matched_field": f}}, nil
 		}
 	}
-	if f, hit := firstMatch(ev.Payload, fieldsOr(r, "scan_fields", "command_text"), res); hit != "" {
+	scan := fieldsOr(r, "scan_fields", "command_text")
+	if !slices.ContainsFunc(scan, func(f string) bool {
+		s := pStr(ev.Payload, f)
+		return s != "" && anyRe.MatchString(s)
+	}) {
+		return nil, nil
+	}
+	// The reported text is the first pattern's match, as before.
+	res, err := l.regexpList(r, "patterns")
+	if err != nil {
+		return nil, err
+	}
+	if f, hit := firstMatch(ev.Payload, scan, res); hit != "" {
 		return &firing{extra: map[string]any{"matched_path": clipString(strings.TrimSpace(hit), 512),
 			"matched_field": f}}, nil
 	}

@@ -160,7 +160,10 @@ type Lifter struct {
 
 	mu      sync.Mutex
 	regexps map[string]*regexp.Regexp
-	warned  map[string]bool
+	// anyRegexps caches regexpAny per (rule, list); entries of rules gone
+	// after a reload are dropped when it fills.
+	anyRegexps map[anyKey]*regexp.Regexp
+	warned     map[string]bool
 }
 
 // evalState carries per-event memo (the email body) through one Tag call
@@ -186,7 +189,7 @@ func newLifter(name string, handles []string, owns func(string) bool, preds map[
 		o.ArtifactsRoot = DefaultArtifactsRoot
 	}
 	return &Lifter{name: name, handles: handles, owns: owns, preds: preds, o: o,
-		regexps: map[string]*regexp.Regexp{}, warned: map[string]bool{}}
+		regexps: map[string]*regexp.Regexp{}, anyRegexps: map[anyKey]*regexp.Regexp{}, warned: map[string]bool{}}
 }
 
 // Name identifies the lifter in logs and spans.
@@ -404,6 +407,54 @@ func (l *Lifter) regexpList(r *Rule, key string) ([]*regexp.Regexp, error) {
 		out = append(out, re)
 	}
 	return out, nil
+}
+
+// anyKey names one list parameter of one loaded rule.
+type anyKey struct {
+	r   *Rule
+	key string
+}
+
+// maxAnyRegexps bounds anyRegexps (a rule pack has a few hundred lists).
+const maxAnyRegexps = 4096
+
+// regexpAny is one regexp that matches wherever any pattern of the rule's
+// list parameter key matches: an alternation of the patterns, each in its
+// own group so inline flags stay scoped to it. RE2 runs it in one pass, so
+// a non-matching input (the usual case) costs one match instead of one per
+// pattern, and nothing is allocated per call.
+func (l *Lifter) regexpAny(r *Rule, key string) (*regexp.Regexp, error) {
+	k := anyKey{r, key}
+	l.mu.Lock()
+	re, ok := l.anyRegexps[k]
+	l.mu.Unlock()
+	if ok {
+		return re, nil
+	}
+	res, err := l.regexpList(r, key) // validates each pattern, with its error
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	for i, re := range res {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		b.WriteString("(?:")
+		b.WriteString(re.String())
+		b.WriteString(")")
+	}
+	re, err = regexp.Compile(b.String())
+	if err != nil {
+		return nil, fmt.Errorf("rule %s: match.%s combined: %w", r.ID, key, err)
+	}
+	l.mu.Lock()
+	if len(l.anyRegexps) >= maxAnyRegexps {
+		clear(l.anyRegexps)
+	}
+	l.anyRegexps[k] = re
+	l.mu.Unlock()
+	return re, nil
 }
 
 // Lifters builds every lifter over one rule source, in the composite's
