@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/decnet/decnet/internal/model"
 )
@@ -228,5 +229,44 @@ func FuzzDecodeMessage(f *testing.F) {
 		if next == 0 {
 			t.Fatal("no call for a message")
 		}
+	})
+}
+
+func TestFetchStaysBoundedWhenBatchesGrowPastTheEstimate(t *testing.T) {
+	forEachServer(t, func(t *testing.T, h *harness) {
+		b := h.open(t)
+		ctx := context.Background()
+		c, err := b.EventConsumer(ctx, "ingest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Singles teach the consumer one event per message; full batches
+		// follow.
+		for i := range 20 {
+			if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for j := range 20 {
+			var evs []model.Event
+			for i := range maxBatchEvents {
+				evs = append(evs, mkEvent(1000*j+i))
+			}
+			if err := b.PublishEvents(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, err := c.Fetch(ctx, 20, time.Second)
+		if err != nil || len(first.Events()) != 20 {
+			t.Fatalf("first fetch: %d events, %v", len(first.Events()), err)
+		}
+		eb, err := c.Fetch(ctx, 100, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(eb.Events()); n == 0 || n > 200 {
+			t.Errorf("fetch of max 100 after singles returned %d events, want 1..200", n)
+		}
+		ackAll(t, []*EventBatch{first, eb})
 	})
 }

@@ -294,9 +294,9 @@ func (eb *EventBatch) Nak() error {
 	return first
 }
 
-// Fetch returns about max events (DefaultFetchBatch when max <= 0): it pulls
-// as many messages as, at the batch sizes seen so far, hold max events, so
-// one large batch message can take it over. When none
+// Fetch returns about max events (DefaultFetchBatch when max <= 0), never
+// more than 2×max (max+64 for a max below 64): it pulls as many messages
+// as, at the batch sizes seen so far, hold max events. When none
 // is ready it waits up to maxWait for the first, then takes whatever else is
 // ready; an empty batch after maxWait is not an error. Cancelling ctx returns
 // promptly, naking anything already received.
@@ -334,13 +334,18 @@ func (c *EventConsumer) Fetch(ctx context.Context, max int, maxWait time.Duratio
 	return eb, nil
 }
 
+// fullBatchesWithin is how many full batch messages fit in room events (at
+// least one, so a fetch always makes progress).
+func fullBatchesWithin(room int) int { return max(1, room/maxBatchEvents) }
+
 // pull takes what is ready, without waiting, until eb holds max events or
 // the stream has no more. Each pull asks for as many messages as, at the
-// batch size last seen, hold the events still wanted, so a batch ends at
-// most one message's events past max.
+// batch size last seen, hold the events still wanted, but never more than
+// would stay within 2×max were every one a full batch: message sizes vary,
+// and a low estimate must not turn into an unbounded batch.
 func (c *EventConsumer) pull(ctx context.Context, eb *EventBatch, max int) error {
 	for eb.size() < max {
-		k := c.messagesFor(max - eb.size())
+		k := min(c.messagesFor(max-eb.size()), fullBatchesWithin(2*max-eb.size()))
 		before := eb.received
 		mb, err := c.cons.FetchNoWait(k)
 		if err := c.collect(ctx, eb, mb, err); err != nil {
