@@ -181,7 +181,7 @@ func predDBMassRead(_ *Lifter, r *Rule, ev Event, st *evalState) (*firing, error
 func predPathPatterns(l *Lifter, r *Rule, ev Event, st *evalState) (*firing, error) {
 	// Every HTTP request goes through here for each path rule: one pass of
 	// the combined patterns decides, and only a hit pays for the list.
-	anyRe, err := l.regexpAny(r, "patterns")
+	anyRe, err := l.patternSetFor(r, "patterns")
 	if err != nil {
 		return nil, err
 	}

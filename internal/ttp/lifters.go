@@ -160,9 +160,9 @@ type Lifter struct {
 
 	mu      sync.Mutex
 	regexps map[string]*regexp.Regexp
-	// anyRegexps caches regexpAny per (rule, list); entries of rules gone
+	// anyRegexps caches patternSetFor per (rule, list); entries of rules gone
 	// after a reload are dropped when it fills.
-	anyRegexps map[anyKey]*regexp.Regexp
+	anyRegexps map[anyKey]*patternSet
 	warned     map[string]bool
 }
 
@@ -189,7 +189,7 @@ func newLifter(name string, handles []string, owns func(string) bool, preds map[
 		o.ArtifactsRoot = DefaultArtifactsRoot
 	}
 	return &Lifter{name: name, handles: handles, owns: owns, preds: preds, o: o,
-		regexps: map[string]*regexp.Regexp{}, anyRegexps: map[anyKey]*regexp.Regexp{}, warned: map[string]bool{}}
+		regexps: map[string]*regexp.Regexp{}, anyRegexps: map[anyKey]*patternSet{}, warned: map[string]bool{}}
 }
 
 // Name identifies the lifter in logs and spans.
@@ -418,24 +418,49 @@ type anyKey struct {
 // maxAnyRegexps bounds anyRegexps (a rule pack has a few hundred lists).
 const maxAnyRegexps = 4096
 
-// regexpAny is one regexp that matches wherever any pattern of the rule's
-// list parameter key matches: an alternation of the patterns, each in its
-// own group so inline flags stay scoped to it. RE2 runs it in one pass, so
-// a non-matching input (the usual case) costs one match instead of one per
-// pattern, and nothing is allocated per call.
-func (l *Lifter) regexpAny(r *Rule, key string) (*regexp.Regexp, error) {
+// patternSet is a rule's list of patterns compiled for the hot path. Every
+// HTTP request meets the path rules, and nearly none match, so the question
+// "does any pattern match" is answered first by an Aho–Corasick scan for the
+// literals every match must contain (the command engine's prefilter), then
+// by one alternation of the patterns; only a hit pays for more.
+type patternSet struct {
+	any *regexp.Regexp
+	// ac holds the literals of every pattern branch; nil when some branch
+	// has none to prove, and the alternation then always runs.
+	ac *acMatcher
+}
+
+// MatchString reports whether any pattern of the set matches s.
+func (ps *patternSet) MatchString(s string) bool {
+	if ps.ac != nil {
+		var buf [1024]byte
+		var cand [1]uint64
+		ps.ac.scan(appendFolded(buf[:0], s), cand[:])
+		if cand[0] == 0 {
+			return false
+		}
+	}
+	return ps.any.MatchString(s)
+}
+
+// patternSetFor compiles (once per loaded rule) the list parameter key of r
+// into a patternSet. Each pattern sits in its own group in the alternation,
+// so inline flags stay scoped to it.
+func (l *Lifter) patternSetFor(r *Rule, key string) (*patternSet, error) {
 	k := anyKey{r, key}
 	l.mu.Lock()
-	re, ok := l.anyRegexps[k]
+	ps, ok := l.anyRegexps[k]
 	l.mu.Unlock()
 	if ok {
-		return re, nil
+		return ps, nil
 	}
 	res, err := l.regexpList(r, key) // validates each pattern, with its error
 	if err != nil {
 		return nil, err
 	}
 	var b strings.Builder
+	var lits []string
+	prefilter := true
 	for i, re := range res {
 		if i > 0 {
 			b.WriteByte('|')
@@ -443,18 +468,28 @@ func (l *Lifter) regexpAny(r *Rule, key string) (*regexp.Regexp, error) {
 		b.WriteString("(?:")
 		b.WriteString(re.String())
 		b.WriteString(")")
+		for _, br := range branches(re.String()) {
+			req := requiredLiterals(br)
+			if req == nil {
+				prefilter = false
+			}
+			lits = append(lits, req...)
+		}
 	}
-	re, err = regexp.Compile(b.String())
-	if err != nil {
+	ps = &patternSet{}
+	if ps.any, err = regexp.Compile(b.String()); err != nil {
 		return nil, fmt.Errorf("rule %s: match.%s combined: %w", r.ID, key, err)
+	}
+	if prefilter {
+		ps.ac = newACMatcher([][]string{dedupe(lits)})
 	}
 	l.mu.Lock()
 	if len(l.anyRegexps) >= maxAnyRegexps {
 		clear(l.anyRegexps)
 	}
-	l.anyRegexps[k] = re
+	l.anyRegexps[k] = ps
 	l.mu.Unlock()
-	return re, nil
+	return ps, nil
 }
 
 // Lifters builds every lifter over one rule source, in the composite's
