@@ -49,7 +49,7 @@ func main() {
 	var o options
 	var svcs string
 	flag.IntVar(&o.deckies, "deckies", 100, "deckies in the measured fleet")
-	flag.StringVar(&svcs, "services", "ssh,telnet", "services of every decky (decnet deploy --services)")
+	flag.StringVar(&svcs, "services", "ssh,telnet,ftp", "services of every decky (decnet deploy --services); each must greet on connect for the port probe")
 	flag.StringVar(&o.subnet, "subnet", "127.90.0.0/24", "loopback subnet for the deckies")
 	flag.DurationVar(&o.idle, "idle", 5*time.Second, "idle time after ready before memory is read")
 	flag.IntVar(&o.rounds, "rounds", 2, "rounds; each runs the baseline and the fleet (first start and restart), interleaved")
@@ -379,6 +379,9 @@ func parseDecky(text string, want []string) (bool, []string) {
 		seen++
 		for p := range strings.SplitSeq(ports, ",") {
 			p, _, _ = strings.Cut(p, "←")
+			if strings.Contains(p, "-") {
+				continue // a passive data range (ftp:21,30000-30009) greets nobody
+			}
 			targets = append(targets, net.JoinHostPort(ip, p))
 		}
 	}
