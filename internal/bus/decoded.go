@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"hash/maphash"
 	"sync"
 
 	"github.com/decnet/decnet/internal/model"
@@ -12,6 +13,10 @@ const decodedCacheEvents = 8192
 
 // decodedMsg is one EVENTS message, decoded.
 type decodedMsg struct {
+	// sum is the body's hash: a stream deleted and recreated while the
+	// process runs numbers its messages from 1 again, and a cached decode
+	// must never stand in for a different message with a reused sequence.
+	sum    uint64
 	events []model.Event
 	pos    []EventPos
 	bad    int
@@ -26,6 +31,7 @@ type decodedMsg struct {
 // are shared by every consumer that gets them from here, so consumers must
 // treat events as read-only (EventBatch.Events says so).
 type decodedCache struct {
+	seed   maphash.Seed
 	mu     sync.Mutex
 	bySeq  map[uint64]*decodedMsg
 	order  []uint64 // insertion order, oldest first
@@ -33,7 +39,7 @@ type decodedCache struct {
 }
 
 func newDecodedCache() *decodedCache {
-	return &decodedCache{bySeq: make(map[uint64]*decodedMsg)}
+	return &decodedCache{seed: maphash.MakeSeed(), bySeq: make(map[uint64]*decodedMsg)}
 }
 
 // get returns the decoded message with stream sequence seq, if cached.
@@ -47,11 +53,15 @@ func (c *decodedCache) get(seq uint64) *decodedMsg {
 func (c *decodedCache) put(seq uint64, dm *decodedMsg) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.bySeq[seq]; ok {
-		return
+	if old, ok := c.bySeq[seq]; ok {
+		if old.sum == dm.sum {
+			return
+		}
+		c.events -= len(old.events) + old.bad // a reused sequence: replace
+	} else {
+		c.order = append(c.order, seq)
 	}
 	c.bySeq[seq] = dm
-	c.order = append(c.order, seq)
 	c.events += len(dm.events) + dm.bad
 	for c.events > decodedCacheEvents && len(c.order) > 1 {
 		old := c.order[0]
@@ -69,10 +79,11 @@ func (c *decodedCache) put(seq uint64, dm *decodedMsg) {
 // decode returns the events of one message, from the cache when another
 // consumer decoded it already.
 func (c *decodedCache) decode(data []byte, seq uint64) *decodedMsg {
-	if dm := c.get(seq); dm != nil {
+	sum := maphash.Bytes(c.seed, data)
+	if dm := c.get(seq); dm != nil && dm.sum == sum {
 		return dm
 	}
-	dm := &decodedMsg{}
+	dm := &decodedMsg{sum: sum}
 	decodeMessage(data, seq, func(p EventPos, ev model.Event, ok bool) {
 		if !ok {
 			dm.bad++

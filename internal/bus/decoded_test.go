@@ -49,3 +49,21 @@ func TestDecodedCacheIsBoundedByEvents(t *testing.T) {
 		t.Error("the cache must drop the oldest messages and keep the newest")
 	}
 }
+
+func TestDecodedCacheNeverServesAnotherMessageUnderAReusedSequence(t *testing.T) {
+	c := newDecodedCache()
+	b := &Bus{}
+	one, two := mkEvent(1), mkEvent(2)
+	_, d1, _ := b.encodeEvent(&one)
+	_, d2, _ := b.encodeEvent(&two)
+	if got := c.decode(d1, 7); len(got.events) != 1 || got.events[0].ID != one.ID {
+		t.Fatalf("first decode %+v", got)
+	}
+	// The stream was recreated: sequence 7 is now another message.
+	if got := c.decode(d2, 7); len(got.events) != 1 || got.events[0].ID != two.ID {
+		t.Fatalf("reused sequence served %s, want %s", got.events[0].ID, two.ID)
+	}
+	if c.events != 1 || len(c.bySeq) != 1 {
+		t.Errorf("cache holds %d events in %d messages after a replace, want 1 in 1", c.events, len(c.bySeq))
+	}
+}
