@@ -15,9 +15,6 @@ import (
 // matter for the rest.
 const fieldsHint = 24
 
-// maxFieldsHint bounds the fields of one event, as services do.
-const maxFieldsHint = 64
-
 // positionIndexBits is how many low bits of an ordinal hold the index of an
 // event in its message (maxBatchEvents < 1<<positionIndexBits).
 const positionIndexBits = 16

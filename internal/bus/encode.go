@@ -70,7 +70,7 @@ func appendEventEnvelope(dst []byte, topic string, ts float64, ev *model.Event) 
 	}
 	if len(ev.Fields) > 0 {
 		dst = append(dst, `,"fields":{`...)
-		var buf [maxFieldsHint]string
+		var buf [keysOnStack]string
 		keys := buf[:0]
 		for k := range ev.Fields {
 			keys = append(keys, k)
@@ -96,6 +96,10 @@ func appendEventEnvelope(dst []byte, topic string, ts float64, ev *model.Event) 
 	}
 	return append(dst, "}}"...), true
 }
+
+// keysOnStack is how many field names are sorted without a heap slice:
+// the services' bound on fields per event.
+const keysOnStack = 64
 
 // appendFloat writes f as encoding/json writes a float64: the shortest
 // representation, in exponent form only outside [1e-6, 1e21).
