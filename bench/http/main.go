@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/decnet/decnet/internal/app"
@@ -74,6 +75,35 @@ type result struct {
 	drain      time.Duration
 	committed  uint64
 	eventsNote string
+	// serverCPU and wrkCPU are CPU time per request (user+system) of this
+	// process and of wrk over the timed run, the server's including the
+	// drain: steadier than requests/s on a noisy machine.
+	serverCPU, wrkCPU time.Duration
+}
+
+// cpuUsage is the CPU time used so far by this process and by its waited-for
+// children (wrk).
+type cpuUsage struct{ self, children time.Duration }
+
+func readCPU() cpuUsage {
+	var self, kids syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
+	total := func(r *syscall.Rusage) time.Duration {
+		return time.Duration(r.Utime.Nano() + r.Stime.Nano())
+	}
+	return cpuUsage{total(&self), total(&kids)}
+}
+
+// perRequest sets r's CPU per request from the usage at the timed run's
+// start.
+func (r *result) perRequest(start cpuUsage) {
+	if r.requests == 0 {
+		return
+	}
+	now := readCPU()
+	r.serverCPU = (now.self - start.self) / time.Duration(r.requests)
+	r.wrkCPU = (now.children - start.children) / time.Duration(r.requests)
 }
 
 func run(o options) error {
@@ -99,12 +129,12 @@ func run(o options) error {
 			return fmt.Errorf("decnet: %w", err)
 		}
 	}
-	fmt.Printf("| server | requests/s | p50 | p99 | events committed after load stops |\n|---|---|---|---|---|\n")
+	fmt.Printf("| server | requests/s | p50 | p99 | server CPU/request | wrk CPU/request | events committed after load stops |\n|---|---|---|---|---|---|---|\n")
 	if bare != nil {
-		fmt.Printf("| bare net/http + JSON line to file | %.0f | %s | %s | n/a (file) |\n", bare.rps, bare.p50, bare.p99)
+		fmt.Printf("| bare net/http + JSON line to file | %.0f | %s | %s | %s | %s | n/a (file) |\n", bare.rps, bare.p50, bare.p99, micros(bare.serverCPU), micros(bare.wrkCPU))
 	}
 	if dec != nil {
-		fmt.Printf("| decnet http (bus → SQLite) | %.0f | %s | %s | %s (%d rows) |\n", dec.rps, dec.p50, dec.p99, dec.drain.Round(time.Millisecond), dec.committed)
+		fmt.Printf("| decnet http (bus → SQLite) | %.0f | %s | %s | %s | %s | %s (%d rows) |\n", dec.rps, dec.p50, dec.p99, micros(dec.serverCPU), micros(dec.wrkCPU), dec.drain.Round(time.Millisecond), dec.committed)
 	}
 	if bare != nil && dec != nil {
 		fmt.Printf("\nratio decnet/bare: %.2f\n", dec.rps/bare.rps)
@@ -183,6 +213,7 @@ func runBare(wrk, tmp string, o options) (*result, error) {
 	if _, err := runWrk(wrk, url, o, o.warmup); err != nil {
 		return nil, err
 	}
+	start := readCPU()
 	r, err := runWrk(wrk, url, o, o.duration)
 	if err != nil {
 		return nil, err
@@ -190,6 +221,7 @@ func runBare(wrk, tmp string, o options) (*result, error) {
 	mu.Lock()
 	w.Flush()
 	mu.Unlock()
+	r.perRequest(start)
 	return r, nil
 }
 
@@ -261,6 +293,7 @@ func runDecnet(wrk, tmp string, o options) (*result, error) {
 			return nil, err
 		}
 	}
+	start := readCPU()
 	r, err := runWrk(wrk, url, o, o.duration)
 	pprof.StopCPUProfile()
 	if err != nil {
@@ -276,6 +309,7 @@ func runDecnet(wrk, tmp string, o options) (*result, error) {
 	}
 	r.drain = time.Since(stopped)
 	r.committed = a.IngestStatus().Committed - before
+	r.perRequest(start)
 	return r, nil
 }
 
@@ -290,6 +324,10 @@ func settle(a *app.App) {
 		}
 		last = now
 	}
+}
+
+func micros(d time.Duration) string {
+	return fmt.Sprintf("%.1f µs", float64(d)/float64(time.Microsecond))
 }
 
 func numCPU() int {

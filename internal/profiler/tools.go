@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/decnet/decnet/internal/flatjson"
 )
 
 // C2Signature is one C2 framework's default beacon cadence (pipeline.md §3.4).
@@ -126,6 +128,12 @@ func ParseHeaders(s string) map[string]string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil
+	}
+	// The services write a flat object of plain strings on every request;
+	// flatjson reads that without the general decoder.
+	out := make(map[string]string, flatjson.SizeHint(s))
+	if flatjson.Visit(s, func(k, v string) { out[strings.ToLower(k)] = v }) {
+		return out
 	}
 	if out, ok := parseJSONObject(s); ok {
 		return out

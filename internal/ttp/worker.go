@@ -11,9 +11,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/decnet/decnet/internal/bus"
+	"github.com/decnet/decnet/internal/flatjson"
 	"github.com/decnet/decnet/internal/model"
 	"github.com/decnet/decnet/internal/store"
 )
@@ -371,15 +371,16 @@ func clipText(s string) string {
 
 // parseHeaderMap decodes the services' JSON header object; anything else
 // yields an empty map. The HTTP decoy writes a flat object of strings for
-// every request, so that shape is read by hand (encoding/json into
+// every request, so that shape is read by flatjson (encoding/json into
 // map[string]any was a visible share of the decoy's per-request cost);
-// anything the fast path is not sure of goes to encoding/json, and
-// FuzzParseHeaderMap pins that both agree.
+// anything else goes to encoding/json, and FuzzParseHeaderMap pins that
+// both agree.
 func parseHeaderMap(raw string) map[string]any {
-	if m, ok := parseFlatStringObject(raw); ok {
-		return m
+	out := make(map[string]any, flatjson.SizeHint(raw))
+	if flatjson.Visit(raw, func(k, v string) { out[k] = v }) {
+		return out
 	}
-	out := map[string]any{}
+	clear(out)
 	if raw == "" {
 		return out
 	}
@@ -388,57 +389,6 @@ func parseHeaderMap(raw string) map[string]any {
 		return m
 	}
 	return out
-}
-
-// parseFlatStringObject reads {"k":"v",…} whose strings need no unescaping
-// and are valid UTF-8, with no whitespace; ok is false for anything else.
-func parseFlatStringObject(s string) (map[string]any, bool) {
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, false
-	}
-	out := make(map[string]any, min(strings.Count(s, `":"`), 64))
-	i := 1
-	if s[i] == '}' {
-		return out, i == len(s)-1
-	}
-	for {
-		k, next, ok := plainJSONString(s, i)
-		if !ok || next >= len(s) || s[next] != ':' {
-			return nil, false
-		}
-		v, next, ok := plainJSONString(s, next+1)
-		if !ok || next >= len(s) {
-			return nil, false
-		}
-		out[k] = v
-		switch s[next] {
-		case ',':
-			i = next + 1
-		case '}':
-			return out, next == len(s)-1
-		default:
-			return nil, false
-		}
-	}
-}
-
-// plainJSONString reads the JSON string starting at s[i] when it has no
-// escapes, control characters or invalid UTF-8, returning it and the index
-// after its closing quote.
-func plainJSONString(s string, i int) (string, int, bool) {
-	if i >= len(s) || s[i] != '"' {
-		return "", 0, false
-	}
-	for j := i + 1; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			v := s[i+1 : j]
-			return v, j + 1, utf8.ValidString(v)
-		case c == '\\' || c < 0x20:
-			return "", 0, false
-		}
-	}
-	return "", 0, false
 }
 
 func headerValue(h map[string]any, name string) string {
