@@ -273,3 +273,60 @@ func TestFetchStaysBoundedWhenBatchesGrowPastTheEstimate(t *testing.T) {
 		ackAll(t, []*EventBatch{first, eb})
 	})
 }
+
+func TestFetchAfterAShortOneWaitsOutThePaceAndGathersWhatArrived(t *testing.T) {
+	const pace = 300 * time.Millisecond
+	b, err := Open(context.Background(), Options{
+		DataDir: t.TempDir(), Name: t.Name(), AckWait: testAckWait, Logger: testLogger(), FetchPace: pace,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	c, err := b.EventConsumer(ctx, "ingest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PublishEvent(ctx, mkEvent(0)); err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.Fetch(ctx, 10, time.Second)
+	if err != nil || len(first.Events()) != 1 {
+		t.Fatalf("first fetch: %d events, %v", len(first.Events()), err)
+	}
+	shortAt := time.Now()
+	// Three events arrive one by one during the pace: one fetch takes all.
+	for i := 1; i <= 3; i++ {
+		if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second, err := c.Fetch(ctx, 10, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(shortAt); waited < pace {
+		t.Errorf("the fetch after a short one returned after %s, before the %s pace", waited, pace)
+	}
+	if n := len(second.Events()); n != 3 {
+		t.Errorf("the paced fetch returned %d events, want the 3 that arrived meanwhile", n)
+	}
+	ackAll(t, []*EventBatch{first, second})
+
+	// A full fetch means a backlog: the next one must not wait.
+	for i := 10; i < 20; i++ {
+		if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(pace) // let the short fetch's pace lapse
+	full, err := c.Fetch(ctx, 5, time.Second)
+	if err != nil || len(full.Events()) != 5 {
+		t.Fatalf("full fetch: %d events, %v", len(full.Events()), err)
+	}
+	if at := c.shortAt.Load(); at != 0 {
+		t.Errorf("a full fetch left a pace to wait out (short at %d)", at)
+	}
+	ackAll(t, []*EventBatch{full})
+}

@@ -175,6 +175,10 @@ type EventConsumer struct {
 	// the first), so a Fetch for max events pulls about that many events,
 	// not max batch messages.
 	perMsg atomic.Int64
+	// shortAt is when (UnixNano) the last Fetch returned fewer events than
+	// asked for but some (0 when the last one was full or empty); the next
+	// Fetch waits until the bus's FetchPace has passed since.
+	shortAt atomic.Int64
 }
 
 // noteBatch records one message's event count, weighted equally with the
@@ -295,8 +299,9 @@ func (eb *EventBatch) Nak() error {
 }
 
 // Fetch returns about max events (DefaultFetchBatch when max <= 0), never
-// more than 2×max (max+64 for a max below 64): it pulls as many messages
-// as, at the batch sizes seen so far, hold max events. When none
+// more than 2×max, or max+maxBatchEvents-1 when that is larger: it pulls as
+// many messages as, at the batch sizes seen so far, hold max events. A Fetch
+// right after one that came back short first waits out the bus's FetchPace. When none
 // is ready it waits up to maxWait for the first, then takes whatever else is
 // ready; an empty batch after maxWait is not an error. Cancelling ctx returns
 // promptly, naking anything already received.
@@ -310,6 +315,44 @@ func (c *EventConsumer) Fetch(ctx context.Context, max int, maxWait time.Duratio
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := c.waitPace(ctx); err != nil {
+		return nil, err
+	}
+	eb, err := c.fetch(ctx, max, maxWait)
+	if err != nil {
+		return nil, err
+	}
+	if n := eb.size(); n > 0 && n < max {
+		c.shortAt.Store(time.Now().UnixNano())
+	} else {
+		c.shortAt.Store(0)
+	}
+	return eb, nil
+}
+
+// waitPace holds a Fetch that follows a short one until FetchPace has
+// passed, so a busy stream is read in batches of about rate × pace events.
+// A lone event is not held: the short fetch before it is long past.
+func (c *EventConsumer) waitPace(ctx context.Context) error {
+	at := c.shortAt.Load()
+	if at == 0 || c.b.opts.FetchPace <= 0 {
+		return nil
+	}
+	wait := c.b.opts.FetchPace - time.Since(time.Unix(0, at))
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *EventConsumer) fetch(ctx context.Context, max int, maxWait time.Duration) (*EventBatch, error) {
 	eb := &EventBatch{b: c.b, events: make([]model.Event, 0, max), pos: make([]EventPos, 0, max)}
 
 	// Under load no-wait pulls fill the batch without waiting. When idle,
