@@ -288,21 +288,40 @@ func TestFetchAfterAShortOneWaitsOutThePaceAndGathersWhatArrived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.PublishEvent(ctx, mkEvent(0)); err != nil {
+	// A trickle sets no pace.
+	var trickle []model.Event
+	for i := range minPacedFetch - 1 {
+		trickle = append(trickle, mkEvent(i))
+	}
+	if err := b.PublishEvents(ctx, trickle); err != nil {
 		t.Fatal(err)
 	}
-	first, err := c.Fetch(ctx, 10, time.Second)
-	if err != nil || len(first.Events()) != 1 {
-		t.Fatalf("first fetch: %d events, %v", len(first.Events()), err)
+	trickled, err := c.Fetch(ctx, 100, time.Second)
+	if err != nil || len(trickled.Events()) != minPacedFetch-1 {
+		t.Fatalf("trickle fetch: %d events, %v", len(trickled.Events()), err)
+	}
+	if at := c.shortAt.Load(); at != 0 {
+		t.Errorf("a fetch of %d events left a pace to wait out (short at %d)", minPacedFetch-1, at)
+	}
+	var busy []model.Event
+	for i := range minPacedFetch {
+		busy = append(busy, mkEvent(100+i))
+	}
+	if err := b.PublishEvents(ctx, busy); err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.Fetch(ctx, 100, time.Second)
+	if err != nil || len(first.Events()) != minPacedFetch {
+		t.Fatalf("busy fetch: %d events, %v", len(first.Events()), err)
 	}
 	shortAt := time.Now()
 	// Three events arrive one by one during the pace: one fetch takes all.
-	for i := 1; i <= 3; i++ {
+	for i := 200; i < 203; i++ {
 		if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	second, err := c.Fetch(ctx, 10, time.Second)
+	second, err := c.Fetch(ctx, 100, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,10 +331,10 @@ func TestFetchAfterAShortOneWaitsOutThePaceAndGathersWhatArrived(t *testing.T) {
 	if n := len(second.Events()); n != 3 {
 		t.Errorf("the paced fetch returned %d events, want the 3 that arrived meanwhile", n)
 	}
-	ackAll(t, []*EventBatch{first, second})
+	ackAll(t, []*EventBatch{trickled, first, second})
 
 	// A full fetch means a backlog: the next one must not wait.
-	for i := 10; i < 20; i++ {
+	for i := 300; i < 310; i++ {
 		if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
 			t.Fatal(err)
 		}

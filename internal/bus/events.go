@@ -17,6 +17,11 @@ import (
 // ingest worker commits this many rows per transaction.
 const DefaultFetchBatch = 500
 
+// minPacedFetch is the smallest short fetch that sets a FetchPace: below
+// it the stream is a trickle (a few hundred events a second), where fetching
+// costs little and waiting would only add latency.
+const minPacedFetch = 32
+
 // EventPublisher is the durable side of the bus, for services that emit
 // attacker events and want to be tested without a server.
 type EventPublisher interface {
@@ -175,8 +180,8 @@ type EventConsumer struct {
 	// the first), so a Fetch for max events pulls about that many events,
 	// not max batch messages.
 	perMsg atomic.Int64
-	// shortAt is when (UnixNano) the last Fetch returned fewer events than
-	// asked for but some (0 when the last one was full or empty); the next
+	// shortAt is when (UnixNano) the last Fetch returned at least
+	// minPacedFetch events but fewer than asked for (0 otherwise); the next
 	// Fetch waits until the bus's FetchPace has passed since.
 	shortAt atomic.Int64
 }
@@ -322,7 +327,9 @@ func (c *EventConsumer) Fetch(ctx context.Context, max int, maxWait time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	if n := eb.size(); n > 0 && n < max {
+	// A few events are a trickle, not load: pacing them would only add
+	// latency for no CPU worth saving.
+	if n := eb.size(); n >= minPacedFetch && n < max {
 		c.shortAt.Store(time.Now().UnixNano())
 	} else {
 		c.shortAt.Store(0)
@@ -332,7 +339,8 @@ func (c *EventConsumer) Fetch(ctx context.Context, max int, maxWait time.Duratio
 
 // waitPace holds a Fetch that follows a short one until FetchPace has
 // passed, so a busy stream is read in batches of about rate × pace events.
-// A lone event is not held: the short fetch before it is long past.
+// A trickle is not held: a fetch of fewer than minPacedFetch events sets
+// no pace.
 func (c *EventConsumer) waitPace(ctx context.Context) error {
 	at := c.shortAt.Load()
 	if at == 0 || c.b.opts.FetchPace <= 0 {
