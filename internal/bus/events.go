@@ -350,10 +350,8 @@ func (c *EventConsumer) waitPace(ctx context.Context) error {
 	if wait <= 0 {
 		return nil
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-time.After(wait): // an unfired After timer is collected (Go 1.23+)
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
