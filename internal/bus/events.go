@@ -305,11 +305,12 @@ func (eb *EventBatch) Nak() error {
 
 // Fetch returns about max events (DefaultFetchBatch when max <= 0), never
 // more than 2×max, or max+maxBatchEvents-1 when that is larger: it pulls as
-// many messages as, at the batch sizes seen so far, hold max events. A Fetch
-// right after one that came back short first waits out the bus's FetchPace. When none
-// is ready it waits up to maxWait for the first, then takes whatever else is
-// ready; an empty batch after maxWait is not an error. Cancelling ctx returns
-// promptly, naking anything already received.
+// many messages as, at the batch sizes seen so far, hold max events. When
+// none is ready it waits up to maxWait for the first, then takes whatever
+// else is ready; an empty batch after maxWait is not an error. A Fetch right
+// after a short one of minPacedFetch or more events first waits out the
+// bus's FetchPace. Cancelling ctx returns promptly, naking anything already
+// received.
 func (c *EventConsumer) Fetch(ctx context.Context, max int, maxWait time.Duration) (*EventBatch, error) {
 	if c.b.closed.Load() {
 		return nil, ErrClosed
