@@ -14,24 +14,13 @@ import (
 func TestAsyncEventsTravelInBatchesAndArriveInOrder(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
-		ctx := context.Background()
 		const n = 2000
-		for i := range n {
-			if err := b.PublishEventAsync(mkEvent(i)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := b.FlushAsync(ctx); err != nil {
-			t.Fatal(err)
-		}
+		publishAsync(t, b, n)
 		msgs := streamMsgs(t, b)
 		if msgs >= n {
 			t.Errorf("%d events took %d messages; a burst should share batch messages", n, msgs)
 		}
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		batches, events := fetchAll(t, c, n)
 		var prev uint64
 		multi := false
@@ -82,10 +71,7 @@ func TestPublishEventsGroupsRunsOfOneSubject(t *testing.T) {
 		if got := streamMsgs(t, b); got != 4 {
 			t.Errorf("after a repeat the stream holds %d messages, want 4", got)
 		}
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		batches, got := fetchAll(t, c, len(evs))
 		for i := range evs {
 			if got[i].ID != evs[i].ID {
@@ -110,10 +96,7 @@ func TestCloseSendsQueuedEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	b = h.open(t)
-	c, err := b.EventConsumer(context.Background(), "ingest")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := consumer(t, b, "ingest")
 	batches, events := fetchAll(t, c, n)
 	if len(events) != n {
 		t.Fatalf("%d of %d queued events were stored before Close returned", len(events), n)
@@ -125,10 +108,7 @@ func TestBatchMessageWithABadLineKeepsTheRest(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		good1, good2 := mkEvent(1), mkEvent(2)
 		_, d1, _ := b.encodeEvent(&good1)
 		_, d2, _ := b.encodeEvent(&good2)
@@ -236,10 +216,7 @@ func TestFetchStaysBoundedWhenBatchesGrowPastTheEstimate(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		// Singles teach the consumer one event per message; full batches
 		// follow.
 		for i := range 20 {
@@ -284,10 +261,7 @@ func TestFetchAfterAShortOneWaitsOutThePaceAndGathersWhatArrived(t *testing.T) {
 	}
 	defer b.Close()
 	ctx := context.Background()
-	c, err := b.EventConsumer(ctx, "ingest")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := consumer(t, b, "ingest")
 	// A trickle sets no pace.
 	var trickle []model.Event
 	for i := range minPacedFetch - 1 {

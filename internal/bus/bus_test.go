@@ -189,10 +189,7 @@ func TestPublishEventIsFetchedAndAckedByDurableConsumer(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		want := []string{}
 		for i := range 3 {
 			ev := mkEvent(i)
@@ -230,14 +227,8 @@ func TestEventsAreDeliveredToEveryDurableConsumer(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		ingest, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
-		profiler, err := b.EventConsumer(ctx, "profiler")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ingest := consumer(t, b, "ingest")
+		profiler := consumer(t, b, "profiler")
 		if err := b.PublishEvent(ctx, mkEvent(1)); err != nil {
 			t.Fatal(err)
 		}
@@ -295,10 +286,7 @@ func TestNakRedeliversTheWholeBatch(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		for i := range 4 {
 			if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
 				t.Fatal(err)
@@ -340,10 +328,7 @@ func TestDuplicatePublishEventIsStoredOnce(t *testing.T) {
 		if n := streamMsgs(t, b); n != 1 {
 			t.Errorf("stream holds %d messages, want 1", n)
 		}
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		batches, _ := fetchAll(t, c, 1)
 		ackAll(t, batches)
 		waitPending(t, c, 0)
@@ -374,10 +359,7 @@ func TestUndecodableEventIsTerminatedAndCounted(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		for _, junk := range []string{"not json", `{"v":1,"payload":null}`} {
 			if _, err := b.js.Publish(ctx, b.wire("events.decky-01.ssh"), []byte(junk)); err != nil {
 				t.Fatal(err)
@@ -418,24 +400,13 @@ func TestUndecodableEventIsTerminatedAndCounted(t *testing.T) {
 func TestPublishEventAsyncIsFlushedAndFetched(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
-		ctx := context.Background()
 		const n = 1200
-		for i := range n {
-			if err := b.PublishEventAsync(mkEvent(i)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := b.FlushAsync(ctx); err != nil {
-			t.Fatal(err)
-		}
+		publishAsync(t, b, n)
 		// Batched: fewer messages than events, none over the batch bound.
 		if got := streamMsgs(t, b); got > n || got < (n+maxBatchEvents-1)/maxBatchEvents {
 			t.Errorf("stream holds %d messages for %d events", got, n)
 		}
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		batches, _ := fetchAll(t, c, n)
 		for _, eb := range batches {
 			if len(eb.Events()) > 2*DefaultFetchBatch {
@@ -450,10 +421,7 @@ func TestPublishEventAsyncIsFlushedAndFetched(t *testing.T) {
 func TestFetchReturnsEmptyBatchAfterMaxWait(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
-		c, err := b.EventConsumer(context.Background(), "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		eb, err := c.Fetch(context.Background(), 500, 200*time.Millisecond)
 		if err != nil {
 			t.Fatalf("empty fetch: %v", err)
@@ -468,10 +436,7 @@ func TestFetchWakesOnFirstEventBeforeMaxWait(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		type result struct {
 			eb  *EventBatch
 			err error
@@ -507,10 +472,7 @@ func TestFetchWakesOnFirstEventBeforeMaxWait(t *testing.T) {
 func TestFetchReturnsPromptlyWhenContextIsCancelled(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
-		c, err := b.EventConsumer(context.Background(), "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
@@ -629,10 +591,7 @@ func TestClosedBusReturnsErrorsWithoutPanicking(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		c, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "ingest")
 		if err := b.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -862,10 +821,7 @@ func TestPositionsAndAckFloorTrackWhatAConsumerFinished(t *testing.T) {
 		if _, err := b.AckFloor(ctx, "profiler"); !errors.Is(err, ErrNoConsumer) {
 			t.Fatalf("AckFloor of a consumer never created = %v, want ErrNoConsumer", err)
 		}
-		c, err := b.EventConsumer(ctx, "profiler")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := consumer(t, b, "profiler")
 		for i := range 3 {
 			if err := b.PublishEvent(ctx, mkEvent(i)); err != nil {
 				t.Fatal(err)

@@ -9,14 +9,8 @@ func TestConsumersOfOneBusShareDecodedMessages(t *testing.T) {
 	forEachServer(t, func(t *testing.T, h *harness) {
 		b := h.open(t)
 		ctx := context.Background()
-		ingest, err := b.EventConsumer(ctx, "ingest")
-		if err != nil {
-			t.Fatal(err)
-		}
-		prof, err := b.EventConsumer(ctx, "profiler")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ingest := consumer(t, b, "ingest")
+		prof := consumer(t, b, "profiler")
 		ev := mkEvent(1)
 		if err := b.PublishEvent(ctx, ev); err != nil {
 			t.Fatal(err)

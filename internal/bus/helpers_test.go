@@ -254,3 +254,27 @@ func listeningSockets(t testing.TB) map[string]bool {
 	}
 	return listening
 }
+
+// consumer opens the durable event consumer name on b.
+func consumer(t testing.TB, b *Bus, name string) *EventConsumer {
+	t.Helper()
+	c, err := b.EventConsumer(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// publishAsync queues mkEvent(0..n-1) with PublishEventAsync and waits
+// until the server has acked them all.
+func publishAsync(t testing.TB, b *Bus, n int) {
+	t.Helper()
+	for i := range n {
+		if err := b.PublishEventAsync(mkEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.FlushAsync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
