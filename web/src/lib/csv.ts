@@ -21,14 +21,3 @@ export function csvFilename(now: Date = new Date()): string {
     now.getMinutes(),
   )}-${p(now.getSeconds())}.csv`;
 }
-
-export function download(name: string, text: string, type = 'text/csv'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}

@@ -7,7 +7,8 @@ import { LogEvent } from '../components/LogEvent';
 import { PageHeader, Section } from '../components/PageHeader';
 import { useToast } from '../components/Toast';
 import { api, errorText, type Page } from '../lib/api';
-import { csvFilename, download, logsToCSV } from '../lib/csv';
+import { csvFilename, logsToCSV } from '../lib/csv';
+import { downloadText } from '../lib/download';
 import { fmtNum, fmtTime } from '../lib/format';
 import type { HistogramBucket, LogEntry } from '../lib/types';
 import { intParam, useUrlState } from '../lib/urlState';
@@ -210,7 +211,7 @@ export default function LiveLogs() {
               className="btn"
               disabled={rows.length === 0}
               onClick={() => {
-                download(csvFilename(), logsToCSV(rows));
+                downloadText(csvFilename(), logsToCSV(rows));
                 toast.push(`EXPORTED ${rows.length} ROWS`);
               }}
             >

@@ -1,0 +1,1 @@
+function e(e,t){let n=URL.createObjectURL(t),r=document.createElement(`a`);r.href=n,r.download=e,document.body.appendChild(r),r.click(),r.remove(),setTimeout(()=>URL.revokeObjectURL(n),0)}function t(t,n){e(t,new Blob([JSON.stringify(n,null,2)],{type:`application/json`}))}function n(t,n,r=`text/csv`){e(t,new Blob([n],{type:r}))}export{n,e as r,t};
