@@ -38,7 +38,7 @@ func appendEventEnvelope(dst []byte, topic string, ts float64, ev *model.Event) 
 	dst = append(dst, `,"type":`...)
 	dst = jsonwrite.AppendString(dst, ev.EventType, true)
 	dst = append(dst, `,"ts":`...)
-	dst = appendFloat(dst, ts)
+	dst = jsonwrite.AppendFloat(dst, ts)
 
 	dst = append(dst, `,"payload":{"id":`...)
 	dst = jsonwrite.AppendString(dst, ev.ID, true)
@@ -100,25 +100,6 @@ func appendEventEnvelope(dst []byte, topic string, ts float64, ev *model.Event) 
 // keysOnStack is how many field names are sorted without a heap slice:
 // the services' bound on fields per event.
 const keysOnStack = 64
-
-// appendFloat writes f as encoding/json writes a float64: the shortest
-// representation, in exponent form only outside [1e-6, 1e21).
-func appendFloat(dst []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	if format == 'e' {
-		// e-09 → e-9, as encoding/json does.
-		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
-	}
-	return dst
-}
 
 // marshalEventEnvelope is the envelope of ev, by hand when it can be.
 func marshalEventEnvelope(topic string, ts float64, ev *model.Event) ([]byte, error) {

@@ -1,10 +1,14 @@
-// Package jsonwrite appends JSON strings without reflection, byte for byte as
-// encoding/json writes them, for the hot paths (event envelopes, bounty
+// Package jsonwrite appends JSON strings and floats without reflection, byte
+// for byte as encoding/json writes them, for the hot paths (event envelopes, bounty
 // payloads, stored field maps) where json.Marshal's reflection showed up in
 // profiles. Callers whose bytes are hashed for dedup rely on the exact form.
 package jsonwrite
 
-import "unicode/utf8"
+import (
+	"math"
+	"strconv"
+	"unicode/utf8"
+)
 
 const hexDigits = "0123456789abcdef"
 
@@ -76,4 +80,24 @@ func AppendString(dst []byte, s string, escapeHTML bool) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// AppendFloat appends a finite f as encoding/json writes a float64: the
+// shortest representation, in exponent form only outside [1e-6, 1e21), the
+// exponent without a leading zero. Callers reject NaN and infinities first;
+// encoding/json refuses them.
+func AppendFloat(dst []byte, f float64) []byte {
+	format := byte('f')
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
+		format = 'e'
+	}
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		// e-07 → e-7, as encoding/json does.
+		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
+		}
+	}
+	return dst
 }

@@ -3,6 +3,7 @@ package jsonwrite
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"testing"
 )
 
@@ -41,6 +42,38 @@ func FuzzAppendString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, html bool) {
 		if got, want := AppendString(nil, s, html), encodingJSON(t, s, html); !bytes.Equal(got, want) {
 			t.Fatalf("AppendString(%q, html=%v) = %s; encoding/json writes %s", s, html, got, want)
+		}
+	})
+}
+
+var floatSamples = []float64{
+	0, -0.5, 1, 1.7e9 + 0.123456, 1e-6, 9.99e-7, 1e-7, -2.5e-10, 1e20, 1e21, 123456789e15,
+	math.MaxFloat64, math.SmallestNonzeroFloat64,
+}
+
+func TestAppendFloatMatchesEncodingJSON(t *testing.T) {
+	for _, f := range floatSamples {
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendFloat(nil, f); !bytes.Equal(got, want) {
+			t.Errorf("AppendFloat(%v) = %s; encoding/json writes %s", f, got, want)
+		}
+	}
+}
+
+func FuzzAppendFloat(f *testing.F) {
+	for _, x := range floatSamples {
+		f.Add(x)
+	}
+	f.Fuzz(func(t *testing.T, x float64) {
+		want, err := json.Marshal(x)
+		if err != nil {
+			return // NaN and infinities: callers reject them
+		}
+		if got := AppendFloat(nil, x); !bytes.Equal(got, want) {
+			t.Fatalf("AppendFloat(%v) = %s; encoding/json writes %s", x, got, want)
 		}
 	})
 }

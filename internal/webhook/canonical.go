@@ -106,26 +106,13 @@ func AppendCanonical(dst []byte, v any) ([]byte, error) {
 	}
 }
 
-// appendFloat writes f as encoding/json does: shortest representation,
-// exponent form only below 1e-6 or from 1e21 up, exponent without a leading
-// zero.
+// appendFloat writes a finite f as encoding/json does and refuses NaN and
+// infinities, which JSON cannot hold.
 func appendFloat(dst []byte, f float64) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil, fmt.Errorf("webhook: canonical json: unsupported float %v", f)
 	}
-	format := byte('f')
-	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) {
-		format = 'e'
-	}
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	if format == 'e' {
-		// e-07 → e-7, as encoding/json does.
-		if n := len(dst); n >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
-	}
-	return dst, nil
+	return jsonwrite.AppendFloat(dst, f), nil
 }
 
 // validNumber reports whether s is a JSON number literal.
